@@ -1,0 +1,37 @@
+# The two set-up commands of the README. Both work on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app app
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Starts the embedded PostgreSQL under instance/ (unless DATABASE_URL is set), migrates,
+# seeds the demo workspace on first start and serves on http://127.0.0.1:5000.
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo --first-start
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite, browser tests included, on a PostgreSQL the tests start themselves
+# (TEST_DATABASE_URL points them at another server instead).
+test: $(STAMP)
+	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

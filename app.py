@@ -1,0 +1,68 @@
+"""Application factory: configuration, the database, extensions, blueprints and the CLI.
+
+`create_app()` is what `flask --app app` and `gunicorn 'app:create_app()'` call. It holds no
+per-process state beyond the connection pool, so any number of app servers can share one
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+import cli
+import embedded_pg
+from db import Database
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app. `test_config` overrides the environment (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        DB_POOL_MAX=int(os.environ.get("DB_POOL_MAX", "8")),
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+    app.config["EMBEDDED_DB"] = not app.config["DATABASE_URL"]
+    if app.config["EMBEDDED_DB"]:
+        app.config["DATABASE_URL"] = embedded_pg.start(Path(app.instance_path) / "pgdata")
+    app.extensions["db"] = Database(app.config["DATABASE_URL"], max_size=app.config["DB_POOL_MAX"])
+
+    app.jinja_env.undefined = StrictUndefined
+    _register_web(app)
+    cli.register(app)
+    return app
+
+
+def _register_web(app: Flask) -> None:
+    from blueprints import health
+
+    app.register_blueprint(health.bp)
+
+
+def _instance_secret(path: Path) -> str:
+    """Return the session key kept in `path`, creating it (mode 0600) on first use."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,134 @@
+"""Connections and transactions: the only way the app reaches PostgreSQL.
+
+Every unit of work is one transaction on one pooled connection, and the first statement of that
+transaction enters the runtime role `portfolio_app` and sets `app.tenant_id` and `app.user_id`.
+All three settings are transaction-local (`set_config(..., true)`), so they vanish at COMMIT or
+ROLLBACK and a pooled connection never carries one tenant's context into the next request.
+Row-level security reads those settings; with none set, no row is visible or writable.
+
+Database failures surface as the domain errors in `errors.py`, never as driver exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from uuid import UUID
+
+import os
+import threading
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from errors import DuplicateEmail, InvalidData, LimitReached, NotFound, Unavailable
+
+ENTER_CONTEXT = (
+    "SELECT set_config('role', 'portfolio_app', true),"
+    " set_config('app.tenant_id', %s, true),"
+    " set_config('app.user_id', %s, true)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who a transaction runs for: the workspace (tenant) and the user inside it."""
+
+    tenant_id: UUID
+    user_id: UUID
+
+
+class Database:
+    """A connection pool plus the per-transaction context that row-level security relies on."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 3.0):
+        self.url = url
+        self._sizes = (min_size, max_size, timeout)
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self.pool = self._make_pool()
+
+    def _make_pool(self) -> ConnectionPool:
+        min_size, max_size, timeout = self._sizes
+        # check= pings a connection on checkout, so a PostgreSQL restart costs callers nothing:
+        # dead connections are replaced before anyone sees them. open=False: the pool opens in
+        # the process that uses it (after gunicorn forks), never sharing sockets across forks.
+        return ConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=False,
+            check=ConnectionPool.check_connection,
+            kwargs={"row_factory": dict_row, "connect_timeout": 3},
+            name="portfolio",
+        )
+
+    def open(self) -> None:
+        """Open the pool without waiting for connections (the database may still be down).
+
+        Safe to call repeatedly; after a fork (gunicorn with --preload) the child opens a pool
+        of its own instead of reusing the parent's sockets.
+        """
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            if self._pid is not None:  # inherited from a parent process: start afresh
+                self.pool = self._make_pool()
+            self.pool.open(wait=False)
+            self._pid = os.getpid()
+
+    def close(self) -> None:
+        with self._lock:
+            self.pool.close()
+            self._pid = None
+
+    @contextmanager
+    def transaction(self, actor: Actor | None = None) -> Iterator[psycopg.Connection]:
+        """Yield a connection inside one transaction running as `portfolio_app` for `actor`.
+
+        With `actor=None` the tenant and user settings are empty, so row-level security shows
+        nothing: only SECURITY DEFINER functions (the login lookup) can find rows then.
+        Commits when the block ends normally, rolls back on any exception. Database errors
+        leave as domain errors: `LimitReached`, `InvalidData`, `DuplicateEmail`, `NotFound`
+        (a row-level security refusal) and `Unavailable` (no connection, server gone).
+        """
+        if self._pid != os.getpid():
+            self.open()
+        tenant = str(actor.tenant_id) if actor else ""
+        user = str(actor.user_id) if actor else ""
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                conn.execute(ENTER_CONTEXT, (tenant, user))
+                yield conn
+        except PoolTimeout as exc:
+            raise Unavailable("no database connection available") from exc
+        except pg_errors.CheckViolation as exc:
+            if exc.diag.constraint_name == "work_artifacts_per_user_limit":
+                raise LimitReached() from exc
+            raise InvalidData(constraint=exc.diag.constraint_name) from exc
+        except pg_errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == "users_email_lower_key":
+                raise DuplicateEmail() from exc
+            raise
+        except pg_errors.InsufficientPrivilege as exc:
+            # A row-level security WITH CHECK refusal: writing outside your own rows.
+            raise NotFound() from exc
+        except (pg_errors.DataError, pg_errors.NotNullViolation) as exc:
+            raise InvalidData() from exc
+        except psycopg.OperationalError as exc:
+            raise Unavailable() from exc
+
+    def ping(self) -> bool:
+        """Return True when the database answers a trivial query (for /readyz)."""
+        if self._pid != os.getpid():
+            self.open()
+        try:
+            with self.pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except (PoolTimeout, psycopg.Error):
+            return False

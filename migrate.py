@@ -1,0 +1,69 @@
+"""Plain-SQL migrations: `migrations/NNNN_name.sql`, applied in name order, each exactly once.
+
+Guarantees:
+- Each file runs in its own transaction together with its `schema_migrations` row, so a file is
+  either fully applied and recorded or not at all.
+- A session-level advisory lock serialises runners, so two processes (two app servers starting
+  at once) can both run `db upgrade`: the second waits, then finds nothing to do.
+- A landed file is never edited: its SHA-256 is recorded, and a changed checksum stops the run
+  with `MigrationError` before anything else is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import psycopg
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Distinct from the per-user limit lock (class 50): (class 51, object 1) is "schema migrations".
+LOCK_KEY = (51, 1)
+
+
+class MigrationError(RuntimeError):
+    """A landed migration was edited, or a file failed to apply."""
+
+
+def _files(directory: Path) -> list[tuple[str, str, str]]:
+    out = []
+    for path in sorted(directory.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        out.append((path.name, hashlib.sha256(text.encode()).hexdigest(), text))
+    return out
+
+
+def upgrade(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations to the database at `url`; return the names applied now."""
+    applied_now: list[str] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s, %s)", LOCK_KEY)
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " name text PRIMARY KEY, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            landed = dict(conn.execute("SELECT name, checksum FROM schema_migrations").fetchall())
+            files = _files(directory)
+            for name, checksum, _ in files:
+                if name in landed and landed[name] != checksum:
+                    raise MigrationError(
+                        f"{name} changed after it was applied; add a new migration instead"
+                    )
+            for name, checksum, sql in files:
+                if name in landed:
+                    continue
+                try:
+                    with conn.transaction():
+                        conn.execute(sql)
+                        conn.execute(
+                            "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
+                            (name, checksum),
+                        )
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{name} failed: {exc}") from exc
+                applied_now.append(name)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", LOCK_KEY)
+    return applied_now
