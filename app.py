@@ -10,13 +10,23 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from uuid import UUID
 
-from flask import Flask
+from flask import Flask, session
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 from jinja2 import StrictUndefined
 
 import cli
 import embedded_pg
+from accounts import AccountUser
 from db import Database
+
+STATIC = Path(__file__).with_name("static")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page says enough; no flash to render
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -45,16 +55,39 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = embedded_pg.start(Path(app.instance_path) / "pgdata")
     app.extensions["db"] = Database(app.config["DATABASE_URL"], max_size=app.config["DB_POOL_MAX"])
 
+    app.config["HTMX_SRI"] = (STATIC / "htmx-2.0.11.min.js.sri").read_text().strip()
     app.jinja_env.undefined = StrictUndefined
+    csrf.init_app(app)
+    login_manager.init_app(app)
     _register_web(app)
     cli.register(app)
     return app
 
 
 def _register_web(app: Flask) -> None:
-    from blueprints import health
+    from blueprints import auth, health, portfolio
 
-    app.register_blueprint(health.bp)
+    for blueprint in (health.bp, auth.bp, portfolio.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def endpoints():
+        # Lets base.html link only to sections this deployment has.
+        return {"url_endpoints": app.view_functions.keys()}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> AccountUser | None:
+    """Rebuild the signed-in user from the signed session cookie, with no database query.
+
+    The id is "tenant:user" as issued at login; the session is signed with SECRET_KEY, so it
+    cannot be forged, and every query still runs under row-level security for that pair.
+    """
+    try:
+        tenant_id, uid = user_id.split(":")
+        return AccountUser(UUID(uid), UUID(tenant_id), session.get("display_name", ""))
+    except ValueError:
+        return None
 
 
 def _instance_secret(path: Path) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +41,19 @@ COLUMNS = (
     " visibility, estimated_hours_saved, suggested_skill_ids, version, created_at, updated_at"
 )
 PAGE_ORDER = "artifact_date DESC NULLS LAST, created_at DESC, id"
+# Queries built once from the constants above (no caller input is ever formatted into SQL).
+_LIST_OWN = (
+    f"SELECT {COLUMNS} FROM work_artifacts WHERE tenant_id = %s AND user_id = %s"
+    f" ORDER BY {PAGE_ORDER} LIMIT %s"
+)
+_LIST_TEAM = (
+    f"SELECT {COLUMNS} FROM work_artifacts"
+    " WHERE tenant_id = %s AND user_id = %s AND visibility = 'team'"
+    f" ORDER BY {PAGE_ORDER} LIMIT %s"
+)
+_GET_OWN = (
+    f"SELECT {COLUMNS} FROM work_artifacts WHERE tenant_id = %s AND id = %s AND user_id = %s"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +121,7 @@ class Portfolio:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def parse_id(raw: str | UUID) -> UUID:
@@ -125,12 +138,7 @@ def list_artifacts(db: Database, actor: Actor) -> Portfolio:
     """Return the actor's own artifacts in page order: dated newest first, undated last,
     then newest created. One statement, served by `work_artifacts_owner_page_idx`."""
     with db.transaction(actor) as conn:
-        rows = conn.execute(
-            f"SELECT {COLUMNS} FROM work_artifacts"
-            " WHERE tenant_id = %s AND user_id = %s"
-            f" ORDER BY {PAGE_ORDER} LIMIT %s",
-            (actor.tenant_id, actor.user_id, LIMIT),
-        ).fetchall()
+        rows = conn.execute(_LIST_OWN, (actor.tenant_id, actor.user_id, LIMIT)).fetchall()
     return Portfolio([WorkArtifactEntry.from_row(r) for r in rows])
 
 
@@ -144,12 +152,7 @@ def list_team_artifacts(db: Database, actor: Actor, owner_id: str | UUID) -> lis
     """
     owner = parse_id(owner_id)
     with db.transaction(actor) as conn:
-        rows = conn.execute(
-            f"SELECT {COLUMNS} FROM work_artifacts"
-            " WHERE tenant_id = %s AND user_id = %s AND visibility = 'team'"
-            f" ORDER BY {PAGE_ORDER} LIMIT %s",
-            (actor.tenant_id, owner, LIMIT),
-        ).fetchall()
+        rows = conn.execute(_LIST_TEAM, (actor.tenant_id, owner, LIMIT)).fetchall()
     return [WorkArtifactEntry.from_row(r) for r in rows]
 
 
@@ -277,10 +280,7 @@ def delete_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> Summ
 
 
 def _select_own(conn, actor: Actor, aid: UUID) -> dict[str, Any] | None:
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM work_artifacts WHERE tenant_id = %s AND id = %s AND user_id = %s",
-        (actor.tenant_id, aid, actor.user_id),
-    ).fetchone()
+    return conn.execute(_GET_OWN, (actor.tenant_id, aid, actor.user_id)).fetchone()
 
 
 def _allowed(values: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from errors import DuplicateEmail
 
 DEMO_WORKSPACE = "Northwind Analytics (demo)"
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "demo-portfolio"  # a local demo only: the seed never runs on DATABASE_URL
+DEMO_PASSWORD = "demo-portfolio"  # noqa: S105 - a local demo only: the seed never runs on DATABASE_URL
 
 DEMO_ARTIFACTS = [
     dict(title="Quarterly revenue forecast model", artifact_type="analysis",
@@ -75,7 +75,8 @@ def db_group():
 def db_upgrade():
     """Apply pending migrations (safe to run twice, and from two processes at once)."""
     applied = migrate.upgrade(current_app.config["DATABASE_URL"])
-    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    names = ": " + ", ".join(applied) if applied else ""
+    click.echo(f"applied {len(applied)} migration(s){names}")
 
 
 @click.command("demo")

@@ -11,13 +11,12 @@ Database failures surface as the domain errors in `errors.py`, never as driver e
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import UUID
-
-import os
-import threading
 
 import psycopg
 from psycopg import errors as pg_errors

@@ -24,6 +24,7 @@ from app import create_app
 from db import Actor, Database
 
 PASSWORD = "correct horse battery"
+accounts.use_cheap_hashing_for_tests()
 _counter = itertools.count()
 
 
