@@ -65,7 +65,7 @@ def create_workspace(
     password_hash = hash_password(password)
     with db.transaction(Actor(tenant_id, user_id)) as conn:
         conn.execute("INSERT INTO tenants (id, name) VALUES (%s, %s)", (tenant_id, workspace))
-        _insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
+        insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
     return AccountUser(user_id, tenant_id, display_name.strip(), email.strip())
 
 
@@ -76,11 +76,13 @@ def add_user(
     user_id = uuid.uuid4()
     password_hash = hash_password(password)
     with db.transaction(Actor(tenant_id, user_id)) as conn:
-        _insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
+        insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
     return AccountUser(user_id, tenant_id, display_name.strip(), email.strip())
 
 
-def _insert_user(conn, tenant_id, user_id, email, display_name, password_hash) -> None:
+def insert_user(conn, tenant_id, user_id, email, display_name, password_hash) -> None:
+    """Insert a user row on `conn`, inside a transaction whose context is that new user
+    (`users_create` lets a row be created only by its own sign-up or invite join)."""
     conn.execute(
         "INSERT INTO users (id, tenant_id, email, display_name, password_hash)"
         " VALUES (%s, %s, %s, %s, %s)",

@@ -19,6 +19,8 @@ from jinja2 import StrictUndefined
 
 import cli
 import embedded_pg
+import errors
+import security
 from accounts import AccountUser
 from db import Database
 
@@ -44,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_HEADERS=["X-CSRFToken"],
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         DB_POOL_MAX=int(os.environ.get("DB_POOL_MAX", "8")),
+        # DATABASE_PREPARE=0 behind PgBouncer in transaction mode (see docs/DEPLOY.md).
+        DATABASE_PREPARE=os.environ.get("DATABASE_PREPARE", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)
@@ -53,21 +57,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["EMBEDDED_DB"] = not app.config["DATABASE_URL"]
     if app.config["EMBEDDED_DB"]:
         app.config["DATABASE_URL"] = embedded_pg.start(Path(app.instance_path) / "pgdata")
-    app.extensions["db"] = Database(app.config["DATABASE_URL"], max_size=app.config["DB_POOL_MAX"])
+    app.extensions["db"] = Database(
+        app.config["DATABASE_URL"],
+        max_size=app.config["DB_POOL_MAX"],
+        prepare=app.config["DATABASE_PREPARE"],
+    )
 
     app.config["HTMX_SRI"] = (STATIC / "htmx-2.0.11.min.js.sri").read_text().strip()
     app.jinja_env.undefined = StrictUndefined
     csrf.init_app(app)
     login_manager.init_app(app)
     _register_web(app)
+    security.init_app(app)
+    errors.register(app)
     cli.register(app)
     return app
 
 
 def _register_web(app: Flask) -> None:
-    from blueprints import auth, health, portfolio
+    from blueprints import auth, health, people, portfolio
 
-    for blueprint in (health.bp, auth.bp, portfolio.bp):
+    for blueprint in (health.bp, auth.bp, portfolio.bp, people.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -292,3 +292,58 @@ def _allowed(values: dict[str, Any]) -> list[str]:
 
 def _summary(row: dict[str, Any]) -> Summary:
     return Summary(count=row["owner_count"], hours_saved=row["owner_hours"])
+
+
+# --- People: members with their team work (the people page and colleagues' portfolios) -----
+# Only `team` artifacts are counted, for everyone (the viewer included), so the numbers are
+# the same whoever looks. Served by `work_artifacts_team_idx`.
+_PEOPLE = (
+    "SELECT u.id AS user_id, u.display_name, u.email,"
+    " count(w.id) AS team_artifacts,"
+    " coalesce(sum(w.estimated_hours_saved), 0) AS team_hours_saved"
+    " FROM users u LEFT JOIN work_artifacts w"
+    " ON w.tenant_id = u.tenant_id AND w.user_id = u.id AND w.visibility = 'team'"
+    " WHERE u.tenant_id = %(tenant_id)s{member}"
+    " GROUP BY u.id ORDER BY lower(u.display_name), u.id"
+)
+_LIST_PEOPLE = _PEOPLE.format(member="")
+_GET_PERSON = _PEOPLE.format(member=" AND u.id = %(user_id)s")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A workspace member with the number and hours saved of their `team` artifacts."""
+
+    user_id: UUID
+    display_name: str
+    email: str
+    team_artifacts: int
+    team_hours_saved: float
+
+
+def list_people(db: Database, actor: Actor) -> list[Member]:
+    """Return the actor's workspace members by name, each with their team-artifact totals.
+
+    Row-level security limits both tables to the actor's workspace; private artifacts are
+    never counted (the SQL asks for `team` ones only, and the read policy hides others').
+    """
+    with db.transaction(actor) as conn:
+        rows = conn.execute(_LIST_PEOPLE, {"tenant_id": actor.tenant_id}).fetchall()
+    return [Member(**r) for r in rows]
+
+
+def get_colleague_portfolio(
+    db: Database, actor: Actor, user_id: str | UUID
+) -> tuple[Member, list[WorkArtifactEntry]]:
+    """Return a member of the actor's workspace and their `team` artifacts in page order,
+    read in one transaction. Raises `NotFound` for an id that is unknown, malformed, or of
+    someone outside the workspace (row-level security makes them absent)."""
+    uid = parse_id(user_id)
+    with db.transaction(actor) as conn:
+        member = conn.execute(
+            _GET_PERSON, {"tenant_id": actor.tenant_id, "user_id": uid}
+        ).fetchone()
+        if member is None:
+            raise NotFound("That person is not a member of your workspace.")
+        rows = conn.execute(_LIST_TEAM, (actor.tenant_id, uid, LIMIT)).fetchall()
+    return Member(**member), [WorkArtifactEntry.from_row(r) for r in rows]

@@ -35,3 +35,11 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     next = HiddenField()
+
+
+class JoinForm(FlaskForm):
+    """Sign-up through an invite: the same fields as SignupForm, the workspace is the invite's."""
+
+    name = SignupForm.name
+    email = SignupForm.email
+    password = SignupForm.password

@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 import accounts
 import artifacts
@@ -66,7 +67,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(user_group)
 
 
-@click.group("db", help="Database schema commands.")
+# AppGroup and with_appcontext push the app context for every command, also when the commands
+# run outside the `flask` launcher (app.test_cli_runner(), a bare click invocation).
+@click.group("db", cls=AppGroup, help="Database schema commands.")
 def db_group():
     pass
 
@@ -82,6 +85,7 @@ def db_upgrade():
 @click.command("demo")
 @click.option("--first-start", is_flag=True,
               help="Seed only on the embedded server and only if the demo user is absent.")
+@with_appcontext
 def demo(first_start: bool):
     """Seed the demo workspace with realistic artifacts and print its login."""
     app_db = current_app.extensions["db"]
@@ -102,7 +106,7 @@ def demo(first_start: bool):
     click.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  ->  http://127.0.0.1:5000/login")
 
 
-@click.group("user", help="User accounts.")
+@click.group("user", cls=AppGroup, help="User accounts.")
 def user_group():
     pass
 

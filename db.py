@@ -43,9 +43,23 @@ class Actor:
 class Database:
     """A connection pool plus the per-transaction context that row-level security relies on."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 3.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout: float = 3.0,
+        prepare: bool = True,
+    ):
         self.url = url
         self._sizes = (min_size, max_size, timeout)
+        # prepare=False: no server-side prepared statements, for PgBouncer in transaction
+        # pooling mode (before 1.21), where the next transaction may run on another server
+        # connection, or another client's statement of the same name may already exist.
+        self._connect_kwargs = {"row_factory": dict_row, "connect_timeout": 3}
+        if not prepare:
+            self._connect_kwargs["prepare_threshold"] = None
         self._lock = threading.Lock()
         self._pid: int | None = None
         self.pool = self._make_pool()
@@ -62,8 +76,13 @@ class Database:
             timeout=timeout,
             open=False,
             check=ConnectionPool.check_connection,
-            kwargs={"row_factory": dict_row, "connect_timeout": 3},
+            kwargs=self._connect_kwargs,
             name="portfolio",
+            # The pool retries a lost connection with exponential backoff (1, 2, 4, 8, 16 s...),
+            # so after a long outage it could sleep through a recovered server for half a
+            # minute. Giving up after 2 s hands reconnecting to the next request instead,
+            # which connects at once: the first transaction after a restart succeeds.
+            reconnect_timeout=2.0,
         )
 
     def open(self) -> None:

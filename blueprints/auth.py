@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_user, logout_user
 
 import accounts
+import security
 from auth_forms import LoginForm, SignupForm
 from errors import DuplicateEmail
 
@@ -42,6 +43,7 @@ def _begin_session(user: accounts.AccountUser) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@security.signup_limits
 def signup():
     """Create a workspace and its first user, then sign them in."""
     form = SignupForm()
@@ -64,6 +66,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@security.login_limits
 def login():
     """Sign in with email and password; go to `next` (same-site paths only) or the portfolio."""
     form = LoginForm()

@@ -41,10 +41,11 @@ CREATE TABLE work_artifacts (
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,
 
+  -- \x0B is the vertical tab, spelled so because PostgreSQL 15 reads E'\v' as the letter v.
   CONSTRAINT work_artifacts_title_length
-    CHECK (char_length(btrim(title, E' \t\r\n\f\v')) BETWEEN 1 AND 200),
+    CHECK (char_length(btrim(title, E' \t\r\n\f\x0B')) BETWEEN 1 AND 200),
   CONSTRAINT work_artifacts_title_trimmed
-    CHECK (title = btrim(title, E' \t\r\n\f\v')),
+    CHECK (title = btrim(title, E' \t\r\n\f\x0B')),
   CONSTRAINT work_artifacts_description_length
     CHECK (char_length(description) <= 5000),
   CONSTRAINT work_artifacts_type_known

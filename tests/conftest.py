@@ -7,45 +7,65 @@ is migrated once; each test module gets its own copy, so modules never see each 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 import accounts
 import embedded_pg
 import migrate
 from app import create_app
-from db import Actor, Database
+from db import Database
+from tests.support import PASSWORD, actor_of, unique_email, with_dbname  # noqa: F401
 
-PASSWORD = "correct horse battery"
 accounts.use_cheap_hashing_for_tests()
 _counter = itertools.count()
 
 
-def with_dbname(url: str, dbname: str) -> str:
-    """Return `url` pointing at database `dbname` on the same server."""
-    params = conninfo_to_dict(url)
-    params["dbname"] = dbname
-    return make_conninfo(**params)
+@contextlib.contextmanager
+def embedded_server(prefix: str):
+    """Start an embedded server of its own; yield (data_dir, url); stop and remove it after.
+
+    Its data lives outside pytest's base temporary directory on purpose: as root the server
+    runs as the `pgserver` user, and every pytest session that starts meanwhile resets
+    /tmp/pytest-of-root to mode 0700, cutting a server created beneath it off its own files.
+    """
+    parent = Path(tempfile.mkdtemp(prefix=f"portfolio-{prefix}-"))
+    data_dir = parent / "data"
+    try:
+        yield data_dir, embedded_pg.start(data_dir)
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # a test may have stopped it
+            embedded_pg.stop(data_dir)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory) -> str:
+def pg_server() -> str:
     """A libpq URL of a maintenance database on the test server (superuser)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
         return
-    data_dir = tmp_path_factory.mktemp("pg") / "data"
-    url = embedded_pg.start(data_dir)
-    yield url
-    embedded_pg.stop(data_dir)
+    with embedded_server("test-pg") as (_data_dir, url):
+        yield url
+
+
+@pytest.fixture
+def own_server():
+    """A migrated embedded server of this test's own, (data_dir, url), free to stop."""
+    with embedded_server("own") as (data_dir, url):
+        migrate.upgrade(url)
+        yield data_dir, url
 
 
 @pytest.fixture(scope="session")
@@ -113,10 +133,6 @@ def client(app):
     return app.test_client()
 
 
-def unique_email(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-
-
 @pytest.fixture
 def make_workspace(db):
     """Create a workspace with its first user: `make_workspace(name=...) -> AccountUser`."""
@@ -143,8 +159,3 @@ def owner(make_workspace):
     return make_workspace()
 
 
-def actor_of(user) -> Actor:
-    return Actor(tenant_id=user.tenant_id, user_id=user.user_id)
-
-
-ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, unique_email
+from tests.support import PASSWORD, unique_email
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 

@@ -1,0 +1,387 @@
+/* The page's only script: the strict Content-Security-Policy allows no inline code, so every
+   behaviour lives here, attached by event listeners. htmx (loaded before this file, both
+   deferred) does the requests; this file adds what htmx cannot know. */
+
+/* ---- Requests: CSRF header, failures made visible, status region ---------------------- */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  // Every htmx request carries the page's CSRF token as a header. A hidden form field is not
+  // enough: htmx 2 sends DELETE parameters in the URL, and the delete forms send none.
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  var status = function () { return document.getElementById("status"); };
+
+  function announce(text, isError, offerReload) {
+    var region = status();
+    if (!region) return;
+    region.textContent = text;
+    region.classList.toggle("status-error", Boolean(isError));
+    if (offerReload) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-quiet status-action";
+      button.textContent = "Reload the page";
+      button.addEventListener("click", function () { window.location.reload(); });
+      region.append(" ", button);
+    }
+  }
+
+  // htmx swaps only 2xx, 422 and 409 answers (see the htmx-config meta). Other errors carry
+  // their message in a status fragment that htmx ignores, so read it from there; a failed
+  // CSRF check (400: the page expired) also offers a reload instead of failing silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = "";
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var fragment = doc.getElementById("status");
+      text = fragment ? fragment.textContent.replace(/\s*Reload the page\.?/, "").trim() : "";
+    } catch (ignored) { /* not HTML: use the generic text */ }
+    if (!text) {
+      text = "That did not work (error " + xhr.status + "). Nothing was changed; please try again.";
+    }
+    announce(text, true, xhr.status === 400);
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    announce("The server could not be reached. Check your connection and try again.", true);
+  });
+
+  // A successful answer replaces the message; drop the error styling with it.
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = status();
+    if (region) region.classList.remove("status-error");
+  });
+
+  // The New buttons open one form: a second click focuses the open one instead of adding
+  // a duplicate #artifact-new.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    var open = document.getElementById("artifact-new");
+    if (open && source.matches && source.matches('a[hx-target="#artifacts"]')) {
+      event.preventDefault();
+      var title = open.querySelector('[name="title"]');
+      if (title) title.focus();
+    }
+  });
+
+  // The status region stays in the page (a replaced live region is often not announced);
+  // after a while its message fades from view but remains for assistive technology.
+  function fadeLater(region) {
+    window.clearTimeout(region._fadeTimer);
+    region.classList.remove("status-faded");
+    if (region.textContent.trim() && !region.classList.contains("status-error")) {
+      region._fadeTimer = window.setTimeout(function () {
+        region.classList.add("status-faded");
+      }, 6000);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var region = status();
+    if (!region) return;
+    fadeLater(region);
+    new MutationObserver(function () { fadeLater(region); })
+      .observe(region, { childList: true, characterData: true, subtree: true });
+  });
+})();
+
+/* ---- Keyboard: the keyboard module goes below this line (SPEC §6) --------------------- */
+
+/*
+ * Keyboard module (SPEC §6): shortcuts, roving focus over the rows, the delete confirmation
+ * and help dialogs, and focus after htmx swaps. (Failed requests are announced above.)
+ *
+ * One keydown listener on the document (delegation: rows htmx swaps in need no rebinding).
+ * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
+ * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
+ * it on settle); this module only moves focus itself when the focused element disappeared
+ * with nothing to replace it (a delete, a cancelled new form). No timers.
+ * ------------------------------------------------------------------------------------- */
+(function () {
+  "use strict";
+
+  var SETTING = "portfolio.single-key-shortcuts"; // "off" turns single-key shortcuts off
+  // Rows that j/k move between: artifacts (own or a colleague's) and the people list.
+  var ROWS = "#artifacts > li.artifact, #people > li.person";
+  var FIELDS = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
+  var FIRST_FIELD = "[aria-invalid='true'], input:not([type='hidden']), textarea, select";
+  var singleKeysFallback = true; // used when localStorage is unavailable (blocked storage)
+  var pendingFocus = new WeakMap(); // xhr -> where focus goes if its target vanishes
+  var confirmedDelete = null; // the request to send when the delete dialog says "delete"
+
+  function byId(id) { return document.getElementById(id); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll(ROWS)); }
+  function rowOf(node) { return node && node.closest ? node.closest(ROWS) : null; }
+  function isField(node) { return Boolean(node && node.closest && node.closest(FIELDS)); }
+  function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
+
+  function announce(message) {
+    var region = byId("status");
+    if (region) { region.textContent = message; }
+  }
+
+  // --- The WCAG 2.1.4 switch ------------------------------------------------------------
+  function singleKeysOn() {
+    try {
+      return window.localStorage.getItem(SETTING) !== "off";
+    } catch (err) {
+      return singleKeysFallback;
+    }
+  }
+
+  function setSingleKeys(on) {
+    singleKeysFallback = on;
+    try {
+      window.localStorage.setItem(SETTING, on ? "on" : "off");
+    } catch (err) { /* storage blocked: the choice lasts for this page only */ }
+  }
+
+  // --- Roving tabindex: the list is one tab stop ------------------------------------------
+  // Only the current row and its own controls are in the tab order, so Tab crosses a list of
+  // fifty rows in one step; j/k and the arrows move between rows. Forms being edited keep all
+  // their controls reachable.
+  var CONTROLS = "a[href], button, input:not([type='hidden']), select, textarea";
+
+  function makeCurrent(row) {
+    rows().forEach(function (each) {
+      var current = each === row;
+      each.tabIndex = current ? 0 : -1;
+      if (each.classList.contains("artifact-editing")) { return; }
+      each.querySelectorAll(CONTROLS).forEach(function (control) {
+        if (current) { control.removeAttribute("tabindex"); } else { control.tabIndex = -1; }
+      });
+    });
+  }
+
+  function syncRoving() {
+    var all = rows();
+    if (!all.length) { return; }
+    var active = rowOf(document.activeElement);
+    var current = all.filter(function (each) { return each.tabIndex === 0; })[0];
+    makeCurrent(active || current || all[0]);
+  }
+
+  function focusRow(row) {
+    makeCurrent(row);
+    row.focus();
+  }
+
+  function move(step, from) {
+    var all = rows();
+    if (!all.length) { return false; }
+    var index = all.indexOf(from);
+    if (index < 0) {
+      var current = all.filter(function (each) { return each.tabIndex === 0; })[0];
+      focusRow(current || all[0]);
+    } else {
+      focusRow(all[Math.min(all.length - 1, Math.max(0, index + step))]);
+    }
+    return true;
+  }
+
+  function focusFirstField(container) {
+    var field = container.querySelector(FIRST_FIELD);
+    if (field) { field.focus(); }
+    return Boolean(field);
+  }
+
+  // --- Actions ------------------------------------------------------------------------------
+  function edit(row) {
+    if (row.classList.contains("artifact-editing")) { return focusFirstField(row); }
+    var link = row.querySelector("a.artifact-edit");
+    if (!link) { return false; }
+    link.click(); // htmx handles the click; the form arrives with autofocus on the title
+    return true;
+  }
+
+  function openNew() {
+    var open = byId("artifact-new");
+    if (open) { return focusFirstField(open); }
+    var button = byId("new-artifact");
+    if (!button) { return false; }
+    button.click();
+    return true;
+  }
+
+  function cancel(from) {
+    var editing = from.closest ? from.closest("li.artifact-editing") : null;
+    var link = editing ? editing.querySelector("a.cancel") : null;
+    if (!link) { return false; }
+    link.click(); // the row comes back with autofocus; a new form just goes (see below)
+    return true;
+  }
+
+  function save(from) {
+    var form = from.closest ? from.closest("form.artifact-form") : null;
+    if (!form) { return false; }
+    var button = form.querySelector("button.save");
+    if (form.requestSubmit) { form.requestSubmit(button || undefined); } else if (button) { button.click(); }
+    return true;
+  }
+
+  function remove(row) {
+    var form = row.querySelector("form.artifact-delete");
+    if (!form) { return false; }
+    // Goes through htmx, whose htmx:confirm event (below) asks first, as for a click.
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.querySelector("button").click(); }
+    return true;
+  }
+
+  function openHelp() {
+    var dialog = byId("shortcuts-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") { return false; }
+    var toggle = byId("single-key-shortcuts");
+    if (toggle) { toggle.checked = singleKeysOn(); }
+    dialog.returnValue = "";
+    dialog.showModal(); // focus moves in; Escape closes; focus returns to the opener
+    return true;
+  }
+
+  // --- The one keydown listener -----------------------------------------------------------
+  function onKey(key, row, target) {
+    var single = key.length === 1 && singleKeysOn();
+    switch (key) {
+      case "j": return single && move(1, row);
+      case "k": return single && move(-1, row);
+      case "ArrowDown": return Boolean(row) && move(1, row);
+      case "ArrowUp": return Boolean(row) && move(-1, row);
+      case "e": return single && Boolean(row) && edit(row);
+      case "Enter": return target === row && Boolean(row) && edit(row);
+      case "n": return single && openNew();
+      case "d": return single && Boolean(row) && remove(row);
+      case "Delete": return Boolean(row) && remove(row);
+      case "?": return single && openHelp();
+      default: return false;
+    }
+  }
+
+  function onKeydown(event) {
+    if (event.defaultPrevented || event.isComposing || event.keyCode === 229) { return; }
+    // Chrome's autofill dispatches plain "keydown" Events without a key: not a keystroke.
+    if (typeof event.key !== "string") { return; }
+    if (dialogOpen()) { return; } // the dialog owns Tab, Enter and Escape
+    var target = event.target;
+    var commandKey = event.ctrlKey || event.metaKey;
+    if (event.key === "Enter" && commandKey && !event.altKey && !event.shiftKey) {
+      if (save(target)) { event.preventDefault(); }
+      return;
+    }
+    if (event.altKey || commandKey) { return; }
+    if (event.key === "Escape") {
+      if (cancel(target)) { event.preventDefault(); }
+      return;
+    }
+    if (isField(target)) { return; } // typing: letters are text, Enter submits, arrows move
+    if (event.shiftKey && event.key.length > 1) { return; } // Shift+arrow selects text
+    if (onKey(event.key, rowOf(target), target)) { event.preventDefault(); }
+  }
+
+  // --- Delete confirmation: every delete request from the page asks first -------------------
+  function titleOf(row) {
+    var heading = row ? row.querySelector(".artifact-title") : null;
+    return heading ? heading.textContent.trim() : "this artifact";
+  }
+
+  function onConfirm(event) {
+    var form = event.detail.elt;
+    var dialog = byId("confirm-delete");
+    if (!form.matches("form.artifact-delete") || !dialog || !dialog.showModal) { return; }
+    event.preventDefault();
+    var name = dialog.querySelector("[data-confirm-name]");
+    if (name) { name.textContent = titleOf(rowOf(form)); }
+    confirmedDelete = event.detail.issueRequest;
+    dialog.returnValue = "";
+    dialog.showModal(); // autofocus puts focus on Cancel, the safe choice
+  }
+
+  function onDialogClose(event) {
+    if (event.target.id !== "confirm-delete") { return; }
+    var send = confirmedDelete;
+    confirmedDelete = null;
+    // The browser has already returned focus to the opener (the row or its Delete button).
+    if (send && event.target.returnValue === "delete") { send(true); }
+  }
+
+  // --- Focus when the focused element is swapped away with nothing in its place ------------
+  function onBeforeRequest(event) {
+    var target = event.detail.target;
+    if (!target || !target.matches || !target.matches(ROWS)) { return; }
+    var fallback;
+    if (target.id === "artifact-new") {
+      fallback = [byId("new-artifact")]; // back to the opener
+    } else {
+      var all = rows();
+      var index = all.indexOf(target);
+      fallback = [all[index + 1], all[index - 1], byId("new-artifact")];
+    }
+    pendingFocus.set(event.detail.xhr, { target: target, fallback: fallback });
+  }
+
+  function onAfterRequest(event) {
+    var pending = pendingFocus.get(event.detail.xhr);
+    if (!pending) { return; }
+    pendingFocus.delete(event.detail.xhr);
+    var lost = !document.activeElement || document.activeElement === document.body;
+    // A fragment with autofocus gets focus from htmx on settle; leave that to htmx.
+    if (pending.target.isConnected || !lost || document.querySelector("#artifacts [autofocus]")) {
+      return;
+    }
+    var next = pending.fallback.filter(function (el) { return el && el.isConnected; })[0];
+    if (!next) { return; }
+    if (next.matches(ROWS)) { focusRow(next); } else { next.focus(); }
+  }
+
+  function onLoad(event) {
+    // autofocus is a one-shot instruction: once htmx applied it, drop it so a later check
+    // for "content about to take focus" is not misled by an old row.
+    var root = event.target;
+    if (root.removeAttribute) { root.removeAttribute("autofocus"); }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("[autofocus]").forEach(function (el) {
+        if (!el.closest("dialog")) { el.removeAttribute("autofocus"); }
+      });
+    }
+    syncRoving();
+  }
+
+  // --- Wiring -----------------------------------------------------------------------------
+  function init() {
+    var help = byId("shortcuts-help");
+    if (help) { help.hidden = false; }
+    syncRoving();
+    document.documentElement.setAttribute("data-keyboard", "ready");
+  }
+
+  document.addEventListener("keydown", onKeydown);
+  document.addEventListener("focusin", function (event) {
+    var row = rowOf(event.target);
+    if (row) { makeCurrent(row); }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#shortcuts-help")) { openHelp(); }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "single-key-shortcuts") { return; }
+    setSingleKeys(event.target.checked);
+    announce(event.target.checked ? "Single-key shortcuts on." : "Single-key shortcuts off.");
+  });
+  document.addEventListener("close", onDialogClose, true); // close does not bubble
+  document.addEventListener("htmx:confirm", onConfirm);
+  document.addEventListener("htmx:beforeRequest", onBeforeRequest);
+  document.addEventListener("htmx:afterRequest", onAfterRequest);
+  document.addEventListener("htmx:load", onLoad);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+}());

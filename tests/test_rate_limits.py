@@ -1,0 +1,187 @@
+"""Rate limits: repeated failed logins reach 429 per address and per email, sign-ups and joins
+per address; other addresses and other accounts are not blocked; successful logins never
+count; the limits live in Redis when RATELIMIT_STORAGE_URI points there."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import redis
+from hardening_helpers import HTMX, csrf_token, log_in
+
+from app import create_app
+from tests.support import PASSWORD, unique_email
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+_addresses = (f"10.77.{i // 250}.{i % 250 + 1}" for i in itertools.count())
+
+
+@pytest.fixture
+def address():
+    """A client address of its own per test: the limiter's memory lasts the whole module."""
+    return next(_addresses)
+
+
+def test_failed_logins_per_email_reach_429(client, owner):
+    # From a new address each time: the email limit alone must stop a distributed guesser.
+    for _ in range(5):
+        assert log_in(client, owner.email, "wrong password", next(_addresses)).status_code == 401
+    response = log_in(client, owner.email, "wrong password", next(_addresses))
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # Locked means locked: even the right password is refused until the window passes, so
+    # a guesser learns nothing from the answer. Case and spaces do not make a new email.
+    assert log_in(client, owner.email, PASSWORD, next(_addresses)).status_code == 429
+    assert log_in(client, f" {owner.email.upper()} ", PASSWORD, next(_addresses)).status_code \
+        == 429
+
+
+def test_another_account_is_not_blocked_by_failures_on_one(client, owner, make_workspace,
+                                                           address):
+    other = make_workspace(name="Other")
+    for _ in range(5):
+        log_in(client, owner.email, "wrong password", address)
+    assert log_in(client, owner.email, "wrong password", address).status_code == 429
+    assert log_in(client, other.email, PASSWORD, address).status_code == 303
+
+
+def test_failed_logins_per_address_reach_429(app, owner, address):
+    attacker = app.test_client()
+    for _ in range(10):  # ten different emails: only the address ties them together
+        assert log_in(attacker, unique_email(), "guess-guess", address).status_code == 401
+    assert log_in(attacker, unique_email(), "guess-guess", address).status_code == 429
+    # Not even a right password passes from that address...
+    assert log_in(app.test_client(), owner.email, PASSWORD, address).status_code == 429
+    # ...but the same person from another address logs in.
+    assert log_in(app.test_client(), owner.email, PASSWORD, next(_addresses)).status_code == 303
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(app, address):
+    attacker = app.test_client()
+    statuses = [
+        log_in(attacker, unique_email(), "guess-guess", address,
+               headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
+        for i in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_the_address(database_url, owner):
+    application = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 32,
+         "TRUSTED_PROXIES": 1, "RATELIMIT_LOGIN_PER_ADDRESS": "2 per minute"}
+    )
+    try:
+        client = application.test_client()
+        proxy = next(_addresses)  # every request arrives from the same proxy
+
+        def attempt(client_ip, email, password):
+            return log_in(client, email, password, proxy,
+                          headers={"X-Forwarded-For": client_ip}).status_code
+
+        guesses = [attempt("198.51.100.7", unique_email(), "guess-guess") for _ in range(3)]
+        assert guesses == [401, 401, 429]
+        assert attempt("198.51.100.8", owner.email, PASSWORD) == 303
+    finally:
+        application.extensions["db"].close()
+
+
+def test_successful_logins_do_not_count(app, owner, address):
+    for _ in range(12):  # more than both limits
+        assert log_in(app.test_client(), owner.email, PASSWORD, address).status_code == 303
+
+
+def test_429_for_htmx_is_a_fragment(client, owner, address):
+    for _ in range(5):
+        log_in(client, owner.email, "wrong password", address)
+    response = log_in(client, owner.email, "wrong password", address, headers=HTMX)
+    assert response.status_code == 429
+    assert response.headers["HX-Reswap"] == "none"
+    assert 'id="status" hx-swap-oob' in response.get_data(as_text=True)
+
+
+def test_the_limits_are_configuration(app, client, owner, address, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_PER_EMAIL", "2 per minute")
+    for _ in range(2):
+        assert log_in(client, owner.email, "wrong password", address).status_code == 401
+    assert log_in(client, owner.email, "wrong password", address).status_code == 429
+
+
+def _sign_up(client, address: str):
+    environ = {"REMOTE_ADDR": address}
+    token = csrf_token(client, "/signup", environ_base=environ)
+    data = {"workspace": "Acme", "name": "Sam", "email": unique_email("signup"),
+            "password": PASSWORD, "csrf_token": token}
+    return client.post("/signup", data=data, environ_base=environ)
+
+
+def test_sign_ups_per_address_reach_429(app, admin, address, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGNUP_PER_ADDRESS", "3 per hour")
+    for _ in range(3):
+        assert _sign_up(app.test_client(), address).status_code == 303
+    before = admin.execute("SELECT count(*) AS n FROM users").fetchone()["n"]
+    assert _sign_up(app.test_client(), address).status_code == 429
+    assert admin.execute("SELECT count(*) AS n FROM users").fetchone()["n"] == before
+    assert _sign_up(app.test_client(), next(_addresses)).status_code == 303
+
+
+def test_invite_joins_per_address_reach_429(app, monkeypatch, address):
+    join = app.view_functions["people.join"]
+    assert getattr(join, "__wrapper-limiter-instance", None) is not None, "join is not limited"
+    monkeypatch.setitem(app.config, "RATELIMIT_JOIN_PER_ADDRESS", "2 per hour")
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": address}
+    url = "/join/" + "unknown-token-" + "x" * 20
+    token = csrf_token(client, "/login", environ_base=environ)
+    data = {"csrf_token": token, "name": "N", "email": unique_email(), "password": PASSWORD}
+    statuses = [client.post(url, data=data, environ_base=environ).status_code for _ in range(3)]
+    assert statuses[:2] == [404, 404] and statuses[2] == 429
+    other = {"REMOTE_ADDR": next(_addresses)}
+    assert client.post(url, data=data, environ_base=other).status_code == 404
+
+
+@pytest.fixture
+def redis_db():
+    """Database 15 of the local Redis, emptied before and after. No Redis: the test fails."""
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def redis_app(database_url, redis_db):
+    application = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 32,
+         "RATELIMIT_STORAGE_URI": REDIS_URL}
+    )
+    yield application
+    application.extensions["db"].close()
+
+
+def test_limits_are_kept_in_redis(redis_app, redis_db, owner, address):
+    client = redis_app.test_client()
+    for _ in range(5):
+        assert log_in(client, owner.email, "wrong password", address).status_code == 401
+    assert log_in(client, owner.email, PASSWORD, address).status_code == 429
+    keys = [k.decode() for k in redis_db.keys("*")]
+    assert keys and all("portfolio" in k for k in keys), keys
+    assert not any(owner.email in k for k in keys)  # emails are hashed in keys
+    # The state is in Redis, not in this process: clear Redis and the lock is gone.
+    redis_db.flushdb()
+    assert log_in(client, owner.email, PASSWORD, address).status_code == 303
+
+
+def test_limits_hold_and_never_500_when_redis_is_down(database_url, owner, address):
+    application = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 32,
+         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/15"}
+    )
+    try:
+        client = application.test_client()
+        statuses = [log_in(client, owner.email, "wrong", address).status_code for _ in range(6)]
+        assert statuses == [401] * 5 + [429]  # per-process memory takes over
+    finally:
+        application.extensions["db"].close()
