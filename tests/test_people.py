@@ -108,10 +108,9 @@ def test_colleague_page_is_read_only_but_keeps_the_row_list(app, team):
     # Same list markup as /portfolio, so the keyboard's j/k finds the rows.
     assert '<ol id="artifacts" class="artifact-list"' in body
     assert 'tabindex="-1"' in body
-    # No edit or delete controls, no editing shortcuts, no New button.
+    # No edit or delete controls, no shortcut-driven controls at all, no New button.
     for marker in ("artifact-edit", "artifact-delete", "data-edit-url", "hx-delete",
-                   "hx-patch", 'aria-keyshortcuts="e"', 'aria-keyshortcuts="d"',
-                   'aria-keyshortcuts="n"', "new-artifact", "/edit"):
+                   "hx-patch", "aria-keyshortcuts", "new-artifact", "/edit"):
         assert marker not in body, marker
 
 
