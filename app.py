@@ -20,6 +20,7 @@ from jinja2 import StrictUndefined
 import cli
 import embedded_pg
 import errors
+import fragments
 import security
 from accounts import AccountUser
 from db import Database
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     _register_web(app)
+    fragments.init_app(app)
     security.init_app(app)
     errors.register(app)
     cli.register(app)

@@ -19,17 +19,25 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
+from psycopg import ClientCursor
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from errors import DuplicateEmail, InvalidData, LimitReached, NotFound, Unavailable
+
+IDLE = TransactionStatus.IDLE
 
 ENTER_CONTEXT = (
     "SELECT set_config('role', 'portfolio_app', true),"
     " set_config('app.tenant_id', %s, true),"
     " set_config('app.user_id', %s, true)"
 )
+# BEGIN and the context in one simple-query message: one round trip instead of two. Simple
+# queries take no bind parameters, so this one statement is bound client-side; its only values
+# are the two uuid strings `transaction()` formats itself (never request input).
+BEGIN_WITH_CONTEXT = "BEGIN; " + ENTER_CONTEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +74,17 @@ class Database:
 
     def _make_pool(self) -> ConnectionPool:
         min_size, max_size, timeout = self._sizes
-        # check= pings a connection on checkout, so a PostgreSQL restart costs callers nothing:
-        # dead connections are replaced before anyone sees them. open=False: the pool opens in
-        # the process that uses it (after gunicorn forks), never sharing sockets across forks.
+        # open=False: the pool opens in the process that uses it (after gunicorn forks), never
+        # sharing sockets across forks. No check= ping on checkout (a round trip per request):
+        # `_begin` detects a connection that died in the pool and starts again on a good one.
+        # autocommit: `_begin` issues BEGIN itself, together with the context.
         return ConnectionPool(
             self.url,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
             open=False,
-            check=ConnectionPool.check_connection,
-            kwargs=self._connect_kwargs,
+            kwargs={**self._connect_kwargs, "autocommit": True},
             name="portfolio",
             # The pool retries a lost connection with exponential backoff (1, 2, 4, 8, 16 s...),
             # so after a long outage it could sleep through a recovered server for half a
@@ -119,8 +127,7 @@ class Database:
         tenant = str(actor.tenant_id) if actor else ""
         user = str(actor.user_id) if actor else ""
         try:
-            with self.pool.connection() as conn, conn.transaction():
-                conn.execute(ENTER_CONTEXT, (tenant, user))
+            with self._begin(tenant, user) as conn:
                 yield conn
         except PoolTimeout as exc:
             raise Unavailable("no database connection available") from exc
@@ -139,6 +146,34 @@ class Database:
             raise InvalidData() from exc
         except psycopg.OperationalError as exc:
             raise Unavailable() from exc
+
+    @contextmanager
+    def _begin(self, tenant: str, user: str) -> Iterator[psycopg.Connection]:
+        """One transaction on a pooled connection: BEGIN plus context, the caller's block,
+        then COMMIT (or ROLLBACK when the block raises). Three round trips in all.
+
+        A connection can die while idle in the pool (a PostgreSQL restart). Nothing has run on
+        it when BEGIN fails, so the pool's other idle connections are checked (the dead ones
+        dropped) and the transaction starts again once, on a good connection: a restart stays
+        invisible to callers without a health-check round trip on every checkout.
+        """
+        for attempt in (1, 2):
+            with self.pool.connection() as conn:
+                try:
+                    ClientCursor(conn).execute(BEGIN_WITH_CONTEXT, (tenant, user))
+                except psycopg.OperationalError:
+                    if attempt == 2 or not conn.closed:
+                        raise
+                else:
+                    try:
+                        yield conn
+                    except BaseException:
+                        if not conn.closed and conn.info.transaction_status != IDLE:
+                            conn.execute("ROLLBACK")
+                        raise
+                    conn.execute("COMMIT")
+                    return
+            self.pool.check()
 
     def ping(self) -> bool:
         """Return True when the database answers a trivial query (for /readyz)."""

@@ -62,9 +62,13 @@ def hours_filter(hours: float) -> str:
     return f"{hours:,.2f}".rstrip("0").rstrip(".")
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 @bp.app_template_filter("day")
 def day_filter(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """A date for reading (4 Dec 2019); English month names whatever the server's locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @bp.get("/portfolio")

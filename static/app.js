@@ -229,10 +229,10 @@
   }
 
   function remove(row) {
-    var form = row.querySelector("form.artifact-delete");
-    if (!form) { return false; }
+    var button = row.querySelector("button.artifact-delete");
+    if (!button) { return false; }
     // Goes through htmx, whose htmx:confirm event (below) asks first, as for a click.
-    if (form.requestSubmit) { form.requestSubmit(); } else { form.querySelector("button").click(); }
+    button.click();
     return true;
   }
 
@@ -292,12 +292,12 @@
   }
 
   function onConfirm(event) {
-    var form = event.detail.elt;
+    var button = event.detail.elt;
     var dialog = byId("confirm-delete");
-    if (!form.matches("form.artifact-delete") || !dialog || !dialog.showModal) { return; }
+    if (!button.matches(".artifact-delete") || !dialog || !dialog.showModal) { return; }
     event.preventDefault();
     var name = dialog.querySelector("[data-confirm-name]");
-    if (name) { name.textContent = titleOf(rowOf(form)); }
+    if (name) { name.textContent = titleOf(rowOf(button)); }
     confirmedDelete = event.detail.issueRequest;
     dialog.returnValue = "";
     dialog.showModal(); // autofocus puts focus on Cancel, the safe choice

@@ -70,7 +70,7 @@ def test_export_has_every_field_in_page_order(client, token, db, owner, make_col
 
 def test_export_matches_the_data_module(client, token, db, owner):
     import artifacts
-    from tests.conftest import actor_of
+    from tests.support import actor_of
 
     for i in range(3):
         make_artifact(db, owner, title=f"A{i}", estimated_hours_saved=float(i))

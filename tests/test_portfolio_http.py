@@ -231,10 +231,11 @@ def test_row_fragment_and_page(client, token, db, owner):
     assert [(tag, attrs["id"]) for tag, attrs, _ in main] == [("li", f"artifact-{entry.id}")]
     assert "autofocus" in main[0][1]  # a cancel puts focus back on the row
     html = fragment.get_data(as_text=True)
-    assert f'hx-get="/portfolio/artifacts/{entry.id}/edit" hx-target="#artifact-{entry.id}"' \
+    assert f'hx-get="/portfolio/artifacts/{entry.id}/edit" hx-target="closest .artifact"' \
         ' hx-swap="outerHTML" aria-keyshortcuts="e"' in html
-    assert f'hx-delete="/portfolio/artifacts/{entry.id}" hx-target="#artifact-{entry.id}"' in html
-    assert f'action="/portfolio/artifacts/{entry.id}/delete"' in html
+    assert f'hx-delete="/portfolio/artifacts/{entry.id}" hx-target="closest .artifact"' in html
+    # Without JavaScript, Delete submits the page's one CSRF form to this row's URL.
+    assert f'form="delete-form" formaction="/portfolio/artifacts/{entry.id}/delete"' in html
     assert re.search(r'<button type="submit"[^>]* aria-keyshortcuts="d\b', html)
 
     page = client.get(f"{ARTIFACTS}/{entry.id}")

@@ -50,7 +50,7 @@ def test_cookie_flags(client, owner):
 @pytest.mark.parametrize("via", ["login", "signup"])
 def test_session_is_replaced_when_signing_in(app, owner, via):
     """What a fixation attacker plants before login (any key, the CSRF token) is gone after."""
-    from conftest import PASSWORD, unique_email
+    from tests.support import PASSWORD, unique_email
 
     client = app.test_client()
     with client.session_transaction() as session:

@@ -37,7 +37,7 @@ def test_view_edit_invalid_and_dialog_states_pass_axe(portfolio, entries, scheme
     # The controls the shortcuts drive say so to assistive technology.
     expect(page.locator("#new-artifact")).to_have_attribute("aria-keyshortcuts", "n")
     expect(alpha.locator("a.artifact-edit")).to_have_attribute("aria-keyshortcuts", "e")
-    expect(alpha.locator(".artifact-delete button")).to_have_attribute(
+    expect(alpha.locator("button.artifact-delete")).to_have_attribute(
         "aria-keyshortcuts", "d Delete"
     )
     expect(page.locator("#shortcuts-help")).to_have_attribute("aria-keyshortcuts", "?")

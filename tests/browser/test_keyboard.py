@@ -55,7 +55,7 @@ def test_j_k_and_arrows_move_a_roving_focus_over_the_rows(portfolio, entries):
     page.keyboard.press("Tab")
     expect(bravo.locator("a.artifact-edit")).to_be_focused()
     page.keyboard.press("Tab")
-    expect(bravo.locator("form.artifact-delete button")).to_be_focused()
+    expect(bravo.locator("button.artifact-delete")).to_be_focused()
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.closest('#artifacts')") is None
     expect(alpha.locator("a.artifact-edit")).to_have_attribute("tabindex", "-1")

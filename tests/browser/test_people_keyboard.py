@@ -98,7 +98,7 @@ def test_colleague_portfolio_is_keyboard_navigable_and_read_only(page, user, col
         expect(bravo).to_be_focused()
     expect(page.locator(".artifact-editing, #artifact-new")).to_have_count(0)
     expect(page.locator("dialog[open]")).to_have_count(0)
-    expect(page.locator("a.artifact-edit, form.artifact-delete")).to_have_count(0)
+    expect(page.locator("a.artifact-edit, .artifact-delete")).to_have_count(0)
     assert requests == []
     expect(page).to_have_url(re.compile(rf"/people/{colleague.user_id}$"))
 
