@@ -34,7 +34,8 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _begin_session(user: accounts.AccountUser) -> None:
+def begin_session(user: accounts.AccountUser) -> None:
+    """Sign `user` in on a fresh session (used by sign-up, login and invite joins)."""
     # A fresh session at every login: whatever the browser held before (a planted cookie,
     # an old CSRF token) does not survive into the signed-in session.
     session.clear()
@@ -59,7 +60,7 @@ def signup():
         except DuplicateEmail as exc:
             form.email.errors.append(exc.public_message)
         else:
-            _begin_session(user)
+            begin_session(user)
             return redirect(url_for("portfolio.page"), 303)
     status = 422 if form.errors else 200
     return render_template("auth/signup.html", form=form), status
@@ -80,7 +81,7 @@ def login():
             current_app.extensions["db"], form.email.data, form.password.data
         )
         if user is not None:
-            _begin_session(user)
+            begin_session(user)
             return redirect(safe_next(form.next.data), 303)
         error = LOGIN_FAILED
     elif request.method == "POST":

@@ -15,7 +15,7 @@ import artifacts
 import invites
 import security
 from auth_forms import JoinForm
-from blueprints.auth import _begin_session
+from blueprints.auth import begin_session
 from errors import DuplicateEmail
 
 bp = Blueprint("people", __name__)
@@ -87,7 +87,7 @@ def join(token: str):
         except DuplicateEmail as exc:
             form.email.errors.append(exc.public_message)
         else:
-            _begin_session(user)
+            begin_session(user)
             return redirect(url_for("portfolio.page"), 303)
     status = 422 if form.errors else 200
     return render_template("people/join.html", form=form, invite=invite), status

@@ -1,0 +1,1 @@
+"""Benchmarks: scale, round trips, HTTP, browser and memory. Results in docs/PERFORMANCE.md."""

@@ -1,0 +1,185 @@
+"""In a real browser: key-to-focus latency, and what a cold page load transfers.
+
+Run with `python -m bench.browser`. Playwright drives the system Chromium (/usr/bin/chromium or
+$CHROMIUM_PATH; no browser download) against the app under gunicorn (bench/server.py), signed
+in with the session cookie of a real login, on a portfolio of 50 artifacts.
+
+- Keys: TRIES times, with the first row focused, press `e` and wait for the edit form's title
+  field to be focused; then press Ctrl+Enter and wait for the saved row to be focused. The
+  time of each is measured inside the page, from the keydown event to the focusin event on
+  the element that should get focus (so Playwright's own polling adds nothing); it includes
+  the htmx request, the server, the swap and the settle. p50 and p95, and the median time
+  from the key to each htmx event. Run again with htmx's settle delay set to 0 in the page
+  (an experiment: the app's own configuration is what the first figures measure).
+- Cold load: a fresh browser context (empty cache) opens /portfolio; every request is
+  recorded with its transferred size (headers + body, as Chromium reports it). "gzip" is the
+  same bodies compressed with gzip -6 as a compressing proxy would send them (the app server
+  itself does not compress); headers are counted uncompressed in both.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+from playwright.sync_api import sync_playwright
+
+from bench import common
+from bench.server import served_app
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+TRIES = 50
+TIMEOUT_MS = 10_000
+
+# Installed in the page through Playwright (the CDP, which the page's CSP does not govern).
+PROBE = """
+() => {
+  window.__bench = {down: 0, focus: [], htmx: []};
+  window.addEventListener("keydown", () => { window.__bench.down = performance.now(); }, true);
+  for (const name of ["htmx:beforeRequest", "htmx:afterRequest", "htmx:afterSwap",
+                      "htmx:afterSettle"]) {
+    document.addEventListener(name, () => {
+      window.__bench.htmx.push({t: performance.now(), name});
+    }, true);
+  }
+  document.addEventListener("focusin", (event) => {
+    const t = event.target;
+    window.__bench.focus.push({t: performance.now(), id: t.id || "", name: t.name || ""});
+  }, true);
+}
+"""
+ELAPSED = """
+([kind, rowId]) => {
+  const b = window.__bench;
+  const hit = b.focus.find((f) => f.t >= b.down && (kind === "title"
+      ? f.name === "title" : f.id === rowId));
+  if (!hit) { return null; }
+  // Where the time went: the first of each htmx event between the key and the focus.
+  const phase = (name) => {
+    const e = b.htmx.find((h) => h.name === name && h.t >= b.down && h.t <= hit.t);
+    return e ? e.t - b.down : null;
+  };
+  return {total: hit.t - b.down, request_sent: phase("htmx:beforeRequest"),
+          response_in: phase("htmx:afterRequest"), swapped: phase("htmx:afterSwap"),
+          settled: phase("htmx:afterSettle")};
+}
+"""
+
+
+def _cookie(served, base: str) -> list[dict]:
+    name, _, value = served.cookie.partition("=")
+    return [{"name": name, "value": value, "url": base}]
+
+
+def cold_load(browser, served) -> dict:
+    context = browser.new_context()
+    context.add_cookies(_cookie(served, served.base))
+    page = context.new_page()
+    records = []
+
+    def on_finished(request):
+        response = request.response()
+        sizes = request.sizes()
+        body = response.body() if response else b""
+        records.append({
+            "url": request.url.replace(served.base, ""),
+            "status": response.status if response else None,
+            "transferred": sizes["responseHeadersSize"] + sizes["responseBodySize"],
+            "headers": sizes["responseHeadersSize"],
+            "body": len(body),
+            "body_gzip": len(gzip.compress(body, 6)) if body else 0,
+        })
+
+    page.on("requestfinished", on_finished)
+    page.goto(served.base + "/portfolio", wait_until="networkidle")
+    page.wait_for_timeout(500)  # late requests (a favicon) are counted too
+    context.close()
+    return {
+        "requests": len(records),
+        "transferred_bytes": sum(r["transferred"] for r in records),
+        "gzip_bytes": sum(r["headers"] + r["body_gzip"] for r in records),
+        "detail": records,
+    }
+
+
+def key_latencies(browser, served, settle_delay: int | None = None) -> dict:
+    """Key-to-focus timings. `settle_delay` overrides htmx.config.defaultSettleDelay (20 ms
+    by default) in the page: an experiment showing what the settle wait costs."""
+    context = browser.new_context()
+    context.add_cookies(_cookie(served, served.base))
+    page = context.new_page()
+    page.goto(served.base + "/portfolio", wait_until="networkidle")
+    page.evaluate(PROBE)
+    if settle_delay is not None:
+        page.evaluate("(ms) => { htmx.config.defaultSettleDelay = ms; }", settle_delay)
+    row_id = page.locator("#artifacts li.artifact").first.get_attribute("id")
+    row = page.locator(f"#{row_id}")
+    row.focus()
+    edit_ms, save_ms = [], []
+    for _ in range(TRIES):
+        page.keyboard.press("e")
+        title = page.locator(f"#{row_id} [name=title]")
+        title.wait_for(state="visible", timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "(n) => document.activeElement && document.activeElement.name === n", arg="title",
+            timeout=TIMEOUT_MS)
+        edit_ms.append(page.evaluate(ELAPSED, ["title", row_id]))
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function(
+            "(id) => document.activeElement && document.activeElement.id === id", arg=row_id,
+            timeout=TIMEOUT_MS)
+        save_ms.append(page.evaluate(ELAPSED, ["row", row_id]))
+    context.close()
+    if None in edit_ms or None in save_ms:
+        raise RuntimeError("a focus change was not observed by the in-page probe")
+    return {
+        "tries": TRIES,
+        "e_to_title_focus": _stats(edit_ms),
+        "ctrl_enter_to_row_focus": _stats(save_ms),
+    }
+
+
+def _stats(measures: list[dict]) -> dict:
+    """p50/p95 of the total, and the median time from the key to each htmx event."""
+    totals = [m["total"] for m in measures]
+    phases = {}
+    for name in ("request_sent", "response_in", "swapped", "settled"):
+        values = [m[name] for m in measures if m[name] is not None]
+        phases[name] = round(common.percentile(values, 50), 1) if values else None
+    return {"p50_ms": round(common.percentile(totals, 50), 1),
+            "p95_ms": round(common.percentile(totals, 95), 1),
+            "max_ms": round(max(totals), 1), "median_ms_from_key_to": phases}
+
+
+def run() -> dict:
+    if not os.path.exists(CHROMIUM):
+        raise SystemExit(f"no Chromium at {CHROMIUM}: install it or set CHROMIUM_PATH")
+    with served_app() as served, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            result = {"chromium": browser.version, "cold_load": cold_load(browser, served),
+                      **key_latencies(browser, served),
+                      "experiment_settle_delay_0": key_latencies(browser, served, 0)}
+        finally:
+            browser.close()
+    common.write_result("browser", result)
+    return result
+
+
+def main() -> None:
+    result = run()
+    load = result["cold_load"]
+    print(f"Chromium {result['chromium']}")
+    print(f"cold load: {load['requests']} requests, {load['transferred_bytes']} bytes raw,"
+          f" {load['gzip_bytes']} bytes gzip")
+    for r in load["detail"]:
+        print(f"    {r['status']} {r['url']}: {r['transferred']} B, gzip body {r['body_gzip']} B")
+    for key in ("e_to_title_focus", "ctrl_enter_to_row_focus"):
+        print(f"{key}: {result[key]}")
+        print(f"  with defaultSettleDelay=0: {result['experiment_settle_delay_0'][key]}")
+
+
+if __name__ == "__main__":
+    main()
