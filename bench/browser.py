@@ -9,8 +9,7 @@ in with the session cookie of a real login, on a portfolio of 50 artifacts.
   time of each is measured inside the page, from the keydown event to the focusin event on
   the element that should get focus (so Playwright's own polling adds nothing); it includes
   the htmx request, the server, the swap and the settle. p50 and p95, and the median time
-  from the key to each htmx event. Run again with htmx's settle delay set to 0 in the page
-  (an experiment: the app's own configuration is what the first figures measure).
+  from the key to each htmx event.
 - Cold load: a fresh browser context (empty cache) opens /portfolio; every request is
   recorded with its transferred size (headers + body, as Chromium reports it). "gzip" is the
   same bodies compressed with gzip -6 as a compressing proxy would send them (the app server
@@ -104,16 +103,13 @@ def cold_load(browser, served) -> dict:
     }
 
 
-def key_latencies(browser, served, settle_delay: int | None = None) -> dict:
-    """Key-to-focus timings. `settle_delay` overrides htmx.config.defaultSettleDelay (20 ms
-    by default) in the page: an experiment showing what the settle wait costs."""
+def key_latencies(browser, served) -> dict:
+    """Key-to-focus timings, with the time of each htmx event between key and focus."""
     context = browser.new_context()
     context.add_cookies(_cookie(served, served.base))
     page = context.new_page()
     page.goto(served.base + "/portfolio", wait_until="networkidle")
     page.evaluate(PROBE)
-    if settle_delay is not None:
-        page.evaluate("(ms) => { htmx.config.defaultSettleDelay = ms; }", settle_delay)
     row_id = page.locator("#artifacts li.artifact").first.get_attribute("id")
     row = page.locator(f"#{row_id}")
     row.focus()
@@ -160,8 +156,7 @@ def run() -> dict:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
             result = {"chromium": browser.version, "cold_load": cold_load(browser, served),
-                      **key_latencies(browser, served),
-                      "experiment_settle_delay_0": key_latencies(browser, served, 0)}
+                      **key_latencies(browser, served)}
         finally:
             browser.close()
     common.write_result("browser", result)
@@ -178,7 +173,6 @@ def main() -> None:
         print(f"    {r['status']} {r['url']}: {r['transferred']} B, gzip body {r['body_gzip']} B")
     for key in ("e_to_title_focus", "ctrl_enter_to_row_focus"):
         print(f"{key}: {result[key]}")
-        print(f"  with defaultSettleDelay=0: {result['experiment_settle_delay_0'][key]}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ the median. Any non-2xx answer makes the benchmark fail: only successful request
 wrk shares the machine's cores with gunicorn and PostgreSQL; all three are on loopback. One
 more short run per endpoint with as many connections as workers gives latency without queueing.
 After the runs, the resident size of each gunicorn worker is read (bench/memory.py).
-Then an experiment: the same page and PATCH on the app with the pool's checkout ping switched
-off (bench/lean_app.py), served beside the unchanged app, EXPERIMENT_RUNS runs alternating.
 """
 
 from __future__ import annotations
@@ -143,41 +141,16 @@ def measure(served: Served) -> dict:
     return {"runs": runs, "median": medians, "at_worker_count_connections": unqueued}
 
 
-def ping_experiment(url: str, artifact_id: str) -> dict:
-    """The page and the PATCH on the app as is and on bench/lean_app.py (no checkout ping),
-    both served at once on the same database, runs alternating between them."""
-    variants = {"app": "app:create_app()", "no_ping": "bench.lean_app:create_app()"}
-    samples: dict[str, dict[str, list[dict]]] = {v: {"portfolio": [], "patch": []}
-                                                 for v in variants}
-    with gunicorn(url, artifact_id, app_spec=variants["app"]) as app_served, \
-            gunicorn(url, artifact_id, app_spec=variants["no_ping"]) as lean_served, \
-            tempfile.TemporaryDirectory(prefix="portfolio-wrk-") as tmp:
-        served = {"app": app_served, "no_ping": lean_served}
-        for _ in range(EXPERIMENT_RUNS):
-            for variant in variants:
-                for endpoint in ("portfolio", "patch"):
-                    samples[variant][endpoint].append(
-                        run_wrk(served[variant], endpoint, Path(tmp)))
-    return {
-        variant: {endpoint: {key: round(statistics.median(r[key] for r in runs), 3)
-                             for key in ("rps", "p50_ms", "p99_ms")}
-                  for endpoint, runs in by_endpoint.items()}
-        for variant, by_endpoint in samples.items()
-    }
-
-
 def run() -> dict:
-    with seeded_database() as (url, artifact_id):
-        with gunicorn(url, artifact_id) as served:
-            result = {
-                "postgresql": common.server_version(url),
-                "gunicorn_workers": served.workers,
-                "wrk": f"-t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency, {RUNS} runs",
-                "portfolio_page_bytes": page_bytes(served),
-                **measure(served),
-                "memory": memory.snapshot(served.master_pid),
-            }
-        result["experiment_no_ping"] = ping_experiment(url, artifact_id)
+    with seeded_database() as (url, artifact_id), gunicorn(url, artifact_id) as served:
+        result = {
+            "postgresql": common.server_version(url),
+            "gunicorn_workers": served.workers,
+            "wrk": f"-t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency, {RUNS} runs",
+            "portfolio_page_bytes": page_bytes(served),
+            **measure(served),
+            "memory": memory.snapshot(served.master_pid),
+        }
     common.write_result("http", result)
     return result
 
@@ -189,7 +162,6 @@ def main() -> None:
         print(f"{endpoint:10s} {m['rps']:8.1f} req/s  p50 {m['p50_ms']:6.2f} ms"
               f"  p99 {m['p99_ms']:6.2f} ms  ratio {m['ratio_to_healthz']:.3f}")
     print("worker RSS (MiB):", result["memory"]["workers_rss_mib"])
-    print("experiment, checkout ping off:", result["experiment_no_ping"])
 
 
 if __name__ == "__main__":

@@ -81,17 +81,6 @@ def http_section() -> list[str]:
                  f" p99 {v['p99_ms']:.2f} ms" for k, v in alone.items()]
         lines += ["", f"Without queueing ({r['gunicorn_workers']} connections, one per worker,"
                   " 5 s each): " + "; ".join(parts) + "."]
-    exp = r.get("experiment_no_ping")
-    if exp:
-        lines += ["", "Experiment (bench/lean_app.py, not the app's code): the pool's checkout ping"
-                  " switched off, served beside the unchanged app on the same database, runs"
-                  " alternating (medians):", "",
-                  "| variant | page req/s | page p50 / p99 ms | PATCH req/s | PATCH p50 / p99 ms |",
-                  "|---|---:|---:|---:|---:|"]
-        for variant, label in (("app", "app as is"), ("no_ping", "no checkout ping")):
-            p, q = exp[variant]["portfolio"], exp[variant]["patch"]
-            lines.append(f"| {label} | {p['rps']:,.0f} | {p['p50_ms']:.1f} / {p['p99_ms']:.1f} |"
-                         f" {q['rps']:,.0f} | {q['p50_ms']:.1f} / {q['p99_ms']:.1f} |")
     mem = r["memory"]
     lines += [
         "", "**Memory** after the runs: gunicorn master RSS"
@@ -147,14 +136,9 @@ def roundtrips_section() -> list[str]:
     ok = all(s["statements"] <= TARGETS["round_trips"]
              for name, s in r["http"].items() if "stale" not in name)
     lines += ["", f"Target, at most two SQL statements per request: {_met(ok)} (all but the"
-              " stale-version conflict, which reads the saved row back: three). Counted on the"
-              " wire, BEGIN, COMMIT and the pool's checkout ping add three more round trips.",
-              "", "Experiment (bench/tracing.py `LeanDatabase`, not the app's code): the page read"
-              " with fewer round trips.", "",
-              "| variant | client waits (Query/Sync/Flush sent) | median ms | p95 ms |",
-              "|---|---:|---:|---:|"]
-    for name, v in r["lean_experiment"].items():
-        lines.append(f"| {name} | {v['client_waits']} | {v['median_ms']:.3f} | {v['p95_ms']:.3f} |")
+              " stale-version conflict, which reads the saved row back: three). On the wire each"
+              " transaction adds one round trip, COMMIT: BEGIN travels in the same message as"
+              " the context statement."]
     return lines
 
 
@@ -181,13 +165,11 @@ def browser_section() -> list[str]:
               " target p95 < 50 ms |", "|---|---:|---:|---:|---:|---:|---|"]
     for key, label in (("e_to_title_focus", "`e` → title field focused"),
                        ("ctrl_enter_to_row_focus", "Ctrl+Enter → saved row focused")):
-        for variant, suffix in ((r, ""), (r["experiment_settle_delay_0"],
-                                          " (experiment: htmx settle delay 0)")):
-            v = variant[key]
-            ph = v["median_ms_from_key_to"]
-            lines.append(f"| {label}{suffix} | {v['p50_ms']} | {v['p95_ms']} | {v['max_ms']} |"
-                         f" {ph['request_sent']} | {ph['swapped']} |"
-                         f" {_met(v['p95_ms'] < TARGETS['key_p95_ms'])} |")
+        v = r[key]
+        ph = v["median_ms_from_key_to"]
+        lines.append(f"| {label} | {v['p50_ms']} | {v['p95_ms']} | {v['max_ms']} |"
+                     f" {ph['request_sent']} | {ph['swapped']} |"
+                     f" {_met(v['p95_ms'] < TARGETS['key_p95_ms'])} |")
     return lines
 
 

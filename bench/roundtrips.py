@@ -7,7 +7,7 @@ Operations are counted twice:
 - through HTTP requests to the Flask app (its test client, the real views and templates), when
   the portfolio pages exist: the page, a row fragment, an htmx create and an htmx update.
 Each statement is listed with what it is for. "Statements" are what the app asks for; "round
-trips" add the pool's health check, BEGIN and COMMIT, which the driver sends on its own.
+trips" add COMMIT (BEGIN travels in one message with the context statement).
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from datetime import date
 import accounts
 import artifacts
 from bench import common
-from bench.tracing import LeanDatabase, RoundTrip, TracedDatabase, TracedLeanDatabase
-from db import Database
+from bench.tracing import RoundTrip, TracedDatabase
 
 PASSWORD = common.BENCH_PASSWORD
 
 # What each statement is for, by its text. First match wins.
 PURPOSES = [
     (r"^$", "pool health check on checkout (psycopg_pool check_connection: empty query)"),
+    (r"^BEGIN; SELECT set_config\('role'", "BEGIN, enter role portfolio_app, set app.tenant_id and"
+                                           " app.user_id (one message, transaction-local)"),
     (r"^BEGIN", "open the transaction"),
     (r"^COMMIT", "commit"),
     (r"^ROLLBACK", "roll back"),
@@ -68,7 +69,7 @@ def _summary(trips: list[RoundTrip]) -> dict:
     overhead = {"", "BEGIN", "COMMIT", "ROLLBACK"}
     statements = [t for t in trips if t.text.strip() not in overhead]
     return {"round_trips": len(trips), "statements": len(statements),
-            "transactions": sum(1 for t in trips if t.text.strip() == "BEGIN"),
+            "transactions": sum(1 for t in trips if t.text.strip().startswith("BEGIN")),
             "detail": describe(trips)}
 
 
@@ -183,55 +184,10 @@ def _csrf(html: str) -> str:
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
-VARIANTS = {
-    "app as is (ping, BEGIN, context, query, COMMIT)": {},
-    "no checkout ping": {"ping": False},
-}
-ROUNDS, CALLS = 10, 100
-
-
-def lean_experiment(url: str) -> dict[str, dict]:
-    """The page read (list_artifacts, 50 rows) with fewer round trips: client waits counted
-    from the trace, and median latency over alternating rounds of each variant."""
-    setup = Database(url, max_size=1)
-    try:
-        user = accounts.create_workspace(setup, "Lean", f"lean-{uuid.uuid4().hex[:8]}@x.example",
-                                         "Lean", PASSWORD)
-        for i in range(50):
-            artifacts.create_artifact(setup, user.actor, {"title": f"Artifact {i}"})
-    finally:
-        setup.close()
-    out: dict[str, dict] = {}
-    for name, options in VARIANTS.items():
-        traced = TracedLeanDatabase(url, **options)
-        try:
-            for _ in range(6):  # past the prepare threshold, as in steady state
-                artifacts.list_artifacts(traced, user.actor)
-            _, _, trips = traced.capture(lambda db=traced: artifacts.list_artifacts(db, user.actor))
-            out[name] = {"client_waits": traced.last_waits,
-                         "statements": _summary(trips)["statements"]}
-        finally:
-            traced.close()
-    dbs = {name: LeanDatabase(url, max_size=1, **options) for name, options in VARIANTS.items()}
-    samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    try:
-        for _ in range(ROUNDS):
-            for name, db in dbs.items():
-                samples[name] += common.sample(
-                    lambda db=db: artifacts.list_artifacts(db, user.actor), CALLS, warmup=5)
-    finally:
-        for db in dbs.values():
-            db.close()
-    for name in VARIANTS:
-        out[name].update(common.summarize(samples[name]))
-    return out
-
-
 def run() -> dict:
     with common.bench_server() as server, common.scratch_database(server, "rt") as url:
         result = {"postgresql": common.server_version(url), "data_module": data_module(url)}
         result["http"] = http(url)
-        result["lean_experiment"] = lean_experiment(url)
     common.write_result("roundtrips", result)
     return result
 
@@ -250,9 +206,6 @@ def main() -> None:
     print_table(result["data_module"])
     print("HTTP requests (one each, through the app):")
     print_table(result["http"])
-    print("Experiment, list_artifacts with fewer round trips:")
-    for name, r in result["lean_experiment"].items():
-        print(f"  {name}: {r['client_waits']} client waits, median {r['median_ms']} ms")
 
 
 if __name__ == "__main__":

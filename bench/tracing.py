@@ -5,7 +5,7 @@ connections record each `execute()` call and write a libpq protocol trace. A rou
 wait for the server: each `ReadyForQuery` message closes one (outside pipeline mode, which the
 app does not use). This works on any server, including the embedded one that has no
 `pg_stat_statements`, and it also sees what the server-side view would not attribute to a
-request: the pool's health check, BEGIN and COMMIT.
+request: BEGIN and COMMIT.
 """
 
 from __future__ import annotations
@@ -154,23 +154,3 @@ class TracedDatabase(Database):
         trips = [trip for conn in conns for trip in conn.round_trips()]
         self.last_waits = sum(conn.client_waits() for conn in conns)
         return result, calls, trips
-
-
-class LeanDatabase(Database):
-    """An experiment, not the app: the same transaction without the pool's checkout ping
-    (`ping=False`), which costs one round trip per transaction. bench/roundtrips.py and
-    bench/lean_app.py measure what dropping it saves."""
-
-    def __init__(self, url: str, *, ping: bool = True, **kwargs):
-        self._ping = ping
-        super().__init__(url, **kwargs)
-
-    def _make_pool(self):
-        pool = super()._make_pool()
-        if not self._ping:
-            pool._check = None  # psycopg_pool keeps the check callable here
-        return pool
-
-
-class TracedLeanDatabase(TracedDatabase, LeanDatabase):
-    """`LeanDatabase` on one traced connection."""
