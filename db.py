@@ -69,6 +69,7 @@ class Database:
         if not prepare:
             self._connect_kwargs["prepare_threshold"] = None
         self._lock = threading.Lock()
+        self._local = threading.local()  # the transaction open on this thread, if any
         self._pid: int | None = None
         self.pool = self._make_pool()
 
@@ -121,31 +122,27 @@ class Database:
         Commits when the block ends normally, rolls back on any exception. Database errors
         leave as domain errors: `LimitReached`, `InvalidData`, `DuplicateEmail`, `NotFound`
         (a row-level security refusal) and `Unavailable` (no connection, server gone).
+
+        Nested inside another `transaction()` for the same actor on the same thread, it joins
+        that transaction (same connection, committed or rolled back with it): a view can run
+        several data functions as one unit of work, one connection and one transaction per
+        request. A different actor always gets a transaction of its own.
         """
+        outer = getattr(self._local, "current", None)
+        if outer is not None and outer[0] == actor:
+            with _domain_errors():
+                yield outer[1]
+            return
         if self._pid != os.getpid():
             self.open()
         tenant = str(actor.tenant_id) if actor else ""
         user = str(actor.user_id) if actor else ""
-        try:
-            with self._begin(tenant, user) as conn:
+        with _domain_errors(), self._begin(tenant, user) as conn:
+            self._local.current = (actor, conn)
+            try:
                 yield conn
-        except PoolTimeout as exc:
-            raise Unavailable("no database connection available") from exc
-        except pg_errors.CheckViolation as exc:
-            if exc.diag.constraint_name == "work_artifacts_per_user_limit":
-                raise LimitReached() from exc
-            raise InvalidData(constraint=exc.diag.constraint_name) from exc
-        except pg_errors.UniqueViolation as exc:
-            if exc.diag.constraint_name == "users_email_lower_key":
-                raise DuplicateEmail() from exc
-            raise
-        except pg_errors.InsufficientPrivilege as exc:
-            # A row-level security WITH CHECK refusal: writing outside your own rows.
-            raise NotFound() from exc
-        except (pg_errors.DataError, pg_errors.NotNullViolation) as exc:
-            raise InvalidData() from exc
-        except psycopg.OperationalError as exc:
-            raise Unavailable() from exc
+            finally:
+                self._local.current = outer
 
     @contextmanager
     def _begin(self, tenant: str, user: str) -> Iterator[psycopg.Connection]:
@@ -185,3 +182,27 @@ class Database:
             return True
         except (PoolTimeout, psycopg.Error):
             return False
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn the database's refusals into the domain errors of `errors.py`."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise Unavailable("no database connection available") from exc
+    except pg_errors.CheckViolation as exc:
+        if exc.diag.constraint_name == "work_artifacts_per_user_limit":
+            raise LimitReached() from exc
+        raise InvalidData(constraint=exc.diag.constraint_name) from exc
+    except pg_errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == "users_email_lower_key":
+            raise DuplicateEmail() from exc
+        raise
+    except pg_errors.InsufficientPrivilege as exc:
+        # A row-level security WITH CHECK refusal: writing outside your own rows.
+        raise NotFound() from exc
+    except (pg_errors.DataError, pg_errors.NotNullViolation) as exc:
+        raise InvalidData() from exc
+    except psycopg.OperationalError as exc:
+        raise Unavailable() from exc

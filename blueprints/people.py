@@ -55,20 +55,22 @@ def colleague(user_id: str):
 @login_required
 def create_invite():
     """Create a single-use invite link and show it, this once."""
-    new = invites.create_invite(_db(), _actor())
-    link = url_for("people.join", token=new.token, _external=True)
-    if security.is_htmx():
-        return _invites_fragment(CREATED, new_link=link), 201
-    return _page(CREATED, new_link=link), 201
+    with _db().transaction(_actor()):  # create and re-list in one transaction
+        new = invites.create_invite(_db(), _actor())
+        link = url_for("people.join", token=new.token, _external=True)
+        if security.is_htmx():
+            return _invites_fragment(CREATED, new_link=link), 201
+        return _page(CREATED, new_link=link), 201
 
 
 @bp.post("/invites/<invite_id>/revoke")
 @login_required
 def revoke_invite(invite_id: str):
     """Revoke one of the signed-in user's open invites."""
-    invites.revoke_invite(_db(), _actor(), invite_id)
-    if security.is_htmx():
-        return _invites_fragment(REVOKED, focus="open-invites")
+    with _db().transaction(_actor()):  # revoke and re-list in one transaction
+        invites.revoke_invite(_db(), _actor(), invite_id)
+        if security.is_htmx():
+            return _invites_fragment(REVOKED, focus="open-invites")
     flash(REVOKED)
     return redirect(url_for("people.index"), 303)
 
@@ -110,11 +112,11 @@ def _invite_context(new_link: str | None, focus: str | None) -> dict:
 
 
 def _page(status_message: str = "", *, new_link: str | None = None):
+    with _db().transaction(_actor()):  # members and open invites: one transaction
+        people = artifacts.list_people(_db(), _actor())
+        context = _invite_context(new_link, None)
     return render_template(
-        "people/index.html",
-        people=artifacts.list_people(_db(), _actor()),
-        status_message=status_message,
-        **_invite_context(new_link, None),
+        "people/index.html", people=people, status_message=status_message, **context
     )
 
 
