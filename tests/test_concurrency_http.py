@@ -3,28 +3,18 @@ and simultaneous updates with the same version never lose one another's work."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 import artifacts
 from tests.portfolio_support import VALID, htmx, make_artifact, row_of, sign_in, snapshot
+from tests.support import run_together
 
 pytestmark = pytest.mark.slow
 
 
-def run_together(clients, send):
+def send_together(clients, send):
     """Call `send(i, client, token)` for every client at the same moment; return responses."""
-    barrier = threading.Barrier(len(clients))
-
-    def go(i):
-        client, token = clients[i]
-        barrier.wait()
-        return send(i, client, token)
-
-    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
-        return list(pool.map(go, range(len(clients))))
+    return run_together(len(clients), lambda i: send(i, *clients[i]))
 
 
 def signed_in_clients(app, user, n):
@@ -44,7 +34,7 @@ def test_forty_simultaneous_creates_at_45_let_exactly_5_through(app, db, admin, 
         return client.post("/portfolio/artifacts", data={**VALID, "title": f"Racer {i}"},
                            headers=htmx(token))
 
-    statuses = [r.status_code for r in run_together(clients, create)]
+    statuses = [r.status_code for r in send_together(clients, create)]
     assert sorted(statuses) == [200] * 5 + [409] * 35
     rows = snapshot(admin, owner.user_id)
     assert len(rows) == artifacts.LIMIT
@@ -60,7 +50,7 @@ def test_four_simultaneous_updates_with_one_version_let_exactly_one_through(app,
         data = {"title": f"Writer {i}", "description": f"written by {i}", "version": "1"}
         return client.patch(f"/portfolio/artifacts/{entry.id}", data=data, headers=htmx(token))
 
-    responses = run_together(clients, update)
+    responses = send_together(clients, update)
     statuses = [r.status_code for r in responses]
     assert sorted(statuses) == [200, 409, 409, 409]
     winner = statuses.index(200)

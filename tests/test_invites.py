@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 from datetime import timedelta
 
 import psycopg
@@ -17,7 +16,7 @@ from psycopg.rows import dict_row
 
 import invites
 from errors import DuplicateEmail, NotFound
-from tests.support import PASSWORD, unique_email
+from tests.support import PASSWORD, run_together, unique_email
 
 LINK = re.compile(r'value="(https?://[^"]+/join/([A-Za-z0-9_-]+))"')
 
@@ -283,22 +282,10 @@ def test_join_is_rate_limited_per_address(app, owner, monkeypatch):
 def test_concurrent_redemptions_of_one_token_let_exactly_one_in(db, admin, owner):
     token = invites.create_invite(db, owner.actor).token
     attempts = 8
-    barrier = threading.Barrier(attempts)
     emails = [unique_email(f"race{n}") for n in range(attempts)]
-    outcomes: list[object] = [None] * attempts
-
-    def attempt(n: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[n] = invites.redeem(db, token, emails[n], f"Racer {n}", PASSWORD)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[n] = exc
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together(
+        attempts, lambda n: invites.redeem(db, token, emails[n], f"Racer {n}", PASSWORD)
+    )
 
     winners = [o for o in outcomes if not isinstance(o, Exception)]
     losers = [o for o in outcomes if isinstance(o, Exception)]

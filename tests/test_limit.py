@@ -3,8 +3,6 @@ requests race for the last slots."""
 
 from __future__ import annotations
 
-import threading
-
 import psycopg
 import pytest
 from psycopg import errors as pg_errors
@@ -12,6 +10,7 @@ from psycopg import errors as pg_errors
 import artifacts
 from db import Database
 from errors import LimitReached
+from tests.support import run_together
 
 THREADS = 40
 
@@ -45,32 +44,14 @@ def racing_db(database_url):
 @pytest.mark.slow
 def test_concurrent_creates_never_pass_fifty(racing_db, admin, owner):
     _fill(admin, owner, 45)
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def create(i: int) -> None:
-        barrier.wait()
-        try:
-            artifacts.create_artifact(racing_db, owner.actor, {"title": f"race {i}"})
-            result = "created"
-        except LimitReached:
-            result = "limit"
-        except Exception as exc:  # noqa: BLE001 - any other outcome fails the test below
-            result = repr(exc)
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-
+    results = run_together(
+        THREADS, lambda i: artifacts.create_artifact(racing_db, owner.actor, {"title": f"race {i}"})
+    )
+    created = [r for r in results if isinstance(r, tuple)]
+    refused = [r for r in results if isinstance(r, LimitReached)]
     assert _count(admin, owner) == 50
-    assert outcomes.count("created") == 5
-    assert outcomes.count("limit") == THREADS - 5, outcomes
+    assert len(created) == 5
+    assert len(refused) == THREADS - 5, results
 
 
 def test_create_at_the_limit_raises_limit_reached(db, admin, owner):

@@ -17,7 +17,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -30,7 +29,7 @@ import accounts
 import artifacts
 from db import Database
 from errors import Conflict, LimitReached
-from tests.support import PASSWORD, actor_of, unique_email
+from tests.support import PASSWORD, actor_of, run_together, unique_email
 
 THREADS = 20
 NARROW, WIDE = "portfolio_narrow", "portfolio_wide"  # pool of 1, pool of 8 server connections
@@ -208,26 +207,11 @@ def test_limit_holds_under_concurrent_creates(via_bouncer, make_workspace, admin
     database = via_bouncer("wide", max_size=THREADS)
     for i in range(40):
         artifacts.create_artifact(database, actor, _artifact(f"Existing {i}"))
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def create(n: int) -> None:
-        barrier.wait()
-        try:
-            artifacts.create_artifact(database, actor, _artifact(f"Racer {n}"))
-            result = "created"
-        except LimitReached:
-            result = "limit"
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["created"] * 10 + ["limit"] * 10
+    results = run_together(
+        THREADS, lambda n: artifacts.create_artifact(database, actor, _artifact(f"Racer {n}"))
+    )
+    assert sum(isinstance(r, tuple) for r in results) == 10, results
+    assert sum(isinstance(r, LimitReached) for r in results) == 10, results
     stored = admin.execute(
         "SELECT count(*) AS n FROM work_artifacts WHERE user_id = %s", (owner.user_id,)
     ).fetchone()["n"]
