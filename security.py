@@ -146,6 +146,13 @@ def is_htmx() -> bool:
     )
 
 
+def vary_on_htmx(response):
+    """After-request hook for blueprints whose URLs answer htmx with a fragment and plain
+    requests with a page or a redirect: caches must key on the header."""
+    response.vary.add("HX-Request")
+    return response
+
+
 def current_request_id() -> str:
     return g.get("request_id", "")
 

@@ -19,16 +19,10 @@ from blueprints.auth import begin_session
 from errors import DuplicateEmail
 
 bp = Blueprint("people", __name__)
+bp.after_request(security.vary_on_htmx)
 
 CREATED = "Invite link created. Copy it now: it is shown only once."
 REVOKED = "Invite revoked: its link no longer works."
-
-
-@bp.after_request
-def vary_on_htmx(response):
-    # The invite actions answer htmx with a fragment and plain forms with a page or redirect.
-    response.vary.add("HX-Request")
-    return response
 
 
 @bp.get("/people")

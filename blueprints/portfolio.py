@@ -32,17 +32,11 @@ from errors import Conflict, InvalidData, LimitReached, NotFound
 from forms import ArtifactForm, display_values, today_utc
 
 bp = Blueprint("portfolio", __name__)
+# Every URL here (and its error and login redirects) answers htmx and plain requests differently.
+bp.after_request(security.vary_on_htmx)
 
 INVALID = "Not saved: check the highlighted fields."
 STALE = "Not saved: this artifact changed since you opened it."
-
-
-@bp.after_request
-def vary_on_htmx(response):
-    # Every URL here (and its error and login redirects) answers htmx and plain requests
-    # differently, so caches must key on the header.
-    response.vary.add("HX-Request")
-    return response
 
 
 @bp.app_context_processor
