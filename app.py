@@ -10,31 +10,24 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from uuid import UUID
 
-from flask import Flask, session
-from flask_login import LoginManager
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import StrictUndefined
 
-import cli
-import embedded_pg
-import errors
-import fragments
-import security
-from accounts import AccountUser
-from db import Database
+from workhistory import cli, embedded_pg
+from workhistory.data.db import Database
+from workhistory.web import errors, filters, htmx, login, ratelimit, rows, security
 
 STATIC = Path(__file__).with_name("static")
 csrf = CSRFProtect()
-login_manager = LoginManager()
-login_manager.login_view = "auth.login"
-login_manager.login_message = None  # the login page says enough; no flash to render
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app. `test_config` overrides the environment (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    # INSTANCE_PATH moves instance/ (the embedded PostgreSQL, the generated secret key).
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("INSTANCE_PATH") or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
@@ -67,39 +60,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["HTMX_SRI"] = (STATIC / "htmx-2.0.11.min.js.sri").read_text().strip()
     app.jinja_env.undefined = StrictUndefined
     csrf.init_app(app)
-    login_manager.init_app(app)
-    _register_web(app)
-    fragments.init_app(app)
-    security.init_app(app)
-    errors.register(app)
-    cli.register(app)
+    login.init_app(app)
+    _register_blueprints(app)
+    for part in (filters, rows, htmx, security, ratelimit, errors, cli):
+        part.init_app(app)
     return app
 
 
-def _register_web(app: Flask) -> None:
+def _register_blueprints(app: Flask) -> None:
     from blueprints import auth, health, people, portfolio
 
     for blueprint in (health.bp, auth.bp, portfolio.bp, people.bp):
         app.register_blueprint(blueprint)
-
-    @app.context_processor
-    def endpoints():
-        # Lets base.html link only to sections this deployment has.
-        return {"url_endpoints": app.view_functions.keys()}
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> AccountUser | None:
-    """Rebuild the signed-in user from the signed session cookie, with no database query.
-
-    The id is "tenant:user" as issued at login; the session is signed with SECRET_KEY, so it
-    cannot be forged, and every query still runs under row-level security for that pair.
-    """
-    try:
-        tenant_id, uid = user_id.split(":")
-        return AccountUser(UUID(uid), UUID(tenant_id), session.get("display_name", ""))
-    except ValueError:
-        return None
 
 
 def _instance_secret(path: Path) -> str:

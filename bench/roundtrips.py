@@ -17,10 +17,9 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-import accounts
-import artifacts
 from bench import common
 from bench.tracing import RoundTrip, TracedDatabase
+from workhistory.data import accounts, artifacts
 
 PASSWORD = common.BENCH_PASSWORD
 

@@ -37,10 +37,10 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-import artifacts
 from bench import common
 from bench.tracing import TracedDatabase
-from db import Actor, Database
+from workhistory.data import artifacts
+from workhistory.data.db import Actor, Database
 
 USERS_PER_WORKSPACE = 20
 PER_USER = 50

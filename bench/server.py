@@ -26,10 +26,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import accounts
-import artifacts
 from bench import common
-from db import Database
+from workhistory.data import accounts, artifacts
+from workhistory.data.db import Database
 
 EMAIL = "bench@bench.example"
 TYPES = artifacts.TYPES

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import pq
 
-from db import Database
+from workhistory.data.db import Database
 
 
 @dataclass(frozen=True)

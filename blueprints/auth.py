@@ -2,72 +2,39 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-
-import accounts
-import security
-from auth_forms import LoginForm, SignupForm
-from errors import DuplicateEmail
+from blueprints.common import sign_up
+from workhistory.data import accounts
+from workhistory.web import ratelimit
+from workhistory.web.context import get_db
+from workhistory.web.forms import LoginForm, SignupForm
+from workhistory.web.login import begin_session, end_session, safe_next
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "That email and password do not match an account."
 
 
-def safe_next(target: str | None) -> str:
-    """Return `target` if it is a same-site path, else the portfolio URL.
-
-    Only a path is accepted: no scheme, no host, no `//host` or `/\\host` tricks, no control
-    characters, so a crafted login link can never send the user elsewhere.
-    """
-    fallback = url_for("portfolio.page")
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return fallback
-    if any(ord(ch) < 32 or ch == "\\" for ch in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return fallback
-    return target
-
-
-def begin_session(user: accounts.AccountUser) -> None:
-    """Sign `user` in on a fresh session (used by sign-up, login and invite joins)."""
-    # A fresh session at every login: whatever the browser held before (a planted cookie,
-    # an old CSRF token) does not survive into the signed-in session.
-    session.clear()
-    login_user(user)
-    session["display_name"] = user.display_name
+@bp.get("/")
+def home():
+    """Send visitors to their portfolio, or to the login page."""
+    target = "portfolio.page" if current_user.is_authenticated else "auth.login"
+    return redirect(url_for(target), 303)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@security.signup_limits
+@ratelimit.signup_limits
 def signup():
     """Create a workspace and its first user, then sign them in."""
-    form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_workspace(
-                current_app.extensions["db"],
-                form.workspace.data,
-                form.email.data,
-                form.name.data,
-                form.password.data,
-            )
-        except DuplicateEmail as exc:
-            form.email.errors.append(exc.public_message)
-        else:
-            begin_session(user)
-            return redirect(url_for("portfolio.page"), 303)
-    status = 422 if form.errors else 200
-    return render_template("auth/signup.html", form=form), status
+    return sign_up(SignupForm(), lambda values: accounts.create_workspace(
+        get_db(), values["workspace"], values["email"], values["name"], values["password"],
+    ), "auth/signup.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@security.login_limits
+@ratelimit.login_limits
 def login():
     """Sign in with email and password; go to `next` (same-site paths only) or the portfolio."""
     form = LoginForm()
@@ -77,9 +44,7 @@ def login():
             return redirect(safe_next(form.next.data), 303)
     error = None
     if form.validate_on_submit():
-        user = accounts.authenticate(
-            current_app.extensions["db"], form.email.data, form.password.data
-        )
+        user = accounts.authenticate(get_db(), form.values["email"], form.values["password"])
         if user is not None:
             begin_session(user)
             return redirect(safe_next(form.next.data), 303)
@@ -93,6 +58,5 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out and forget the session."""
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(url_for("auth.login"), 303)

@@ -1,19 +1,22 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint
+
+from workhistory.web.context import get_db
 
 bp = Blueprint("health", __name__)
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/healthz")
 def healthz():
     """Answer 200 whenever the process serves requests; touch no database."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, TEXT
 
 
 @bp.get("/readyz")
 def readyz():
     """Answer 200 when the database answers a query, else 503."""
-    if current_app.extensions["db"].ping():
-        return "ready", 200, {"Content-Type": "text/plain; charset=utf-8"}
-    return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    if get_db().ping():
+        return "ready", 200, TEXT
+    return "database unavailable", 503, TEXT

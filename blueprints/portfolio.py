@@ -1,68 +1,31 @@
 """The portfolio: the page, inline create/edit/delete of artifacts, and the JSON and CSV exports.
 
-Each URL answers an htmx request (`security.is_htmx()`) with the fragment that replaces
+Each URL answers an htmx request (`htmx.is_htmx()`) with the fragment that replaces
 one element, plus out-of-band updates of the count, the hours total and the status region,
 and a plain request with a full page (built from the same partials) or a 303 redirect, so
 everything works without JavaScript. Views parse the form, call one function of `artifacts`
 and render one template. Unknown, malformed and other people's ids raise `NotFound` from the
-data module and become 404 in `errors.register`; the outcomes SPEC answers with a form (422
+data module and become 404 in `workhistory.web.errors`; the outcomes SPEC answers with a form (422
 invalid input, 409 limit, 409 stale version) are rendered here because they carry the form.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    url_for,
-)
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_login import login_required
 
-import artifacts
-import csv_export
-import security
-from errors import Conflict, InvalidData, LimitReached, NotFound
-from forms import ArtifactForm, display_values, today_utc
+from workhistory.data import artifacts
+from workhistory.data.errors import Conflict, InvalidData, LimitReached, NotFound
+from workhistory.web import csv_export, htmx
+from workhistory.web.context import current_actor, get_db
+from workhistory.web.forms import ArtifactForm, display_values
 
 bp = Blueprint("portfolio", __name__)
-# Every URL here (and its error and login redirects) answers htmx and plain requests differently.
-bp.after_request(security.vary_on_htmx)
 
 INVALID = "Not saved: check the highlighted fields."
 STALE = "Not saved: this artifact changed since you opened it."
-
-
-@bp.app_context_processor
-def artifact_urls():
-    # Rows are rendered up to 50 times per page: one url_for here instead of three per row.
-    return {"artifacts_url": url_for("portfolio.create")}
-
-
-@bp.context_processor
-def form_context():
-    return {"today": today_utc().isoformat()}
-
-
-@bp.app_template_filter("hours")
-def hours_filter(hours: float) -> str:
-    """Hours for reading: grouped thousands, at most two decimals (1,234.5)."""
-    return f"{hours:,.2f}".rstrip("0").rstrip(".")
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-@bp.app_template_filter("day")
-def day_filter(day: date) -> str:
-    """A date for reading (4 Dec 2019); English month names whatever the server's locale."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @bp.get("/portfolio")
@@ -77,8 +40,8 @@ def page():
 def new():
     """Show the empty form for a new artifact."""
     form = ArtifactForm(formdata=None)
-    if security.is_htmx():
-        return _fragment("portfolio/_form.html", form=form, entry=None)
+    if htmx.is_htmx():
+        return htmx.answer("portfolio/_form.html", form=form, entry=None)
     return _page(_list(), open_id="new", open_unit="portfolio/_form.html", form=form)
 
 
@@ -90,7 +53,7 @@ def create():
     status = 422
     if form.validate():
         try:
-            entry, summary = artifacts.create_artifact(_db(), _actor(), form.changes)
+            entry, summary = artifacts.create_artifact(get_db(), current_actor(), form.changes)
         except LimitReached as exc:
             form.form_errors.append(exc.public_message)
             status = 409
@@ -99,8 +62,8 @@ def create():
         else:
             return _saved(entry, summary, f"Added “{entry.title}”.")
     message = form.form_errors[0] if status == 409 else INVALID
-    if security.is_htmx():
-        return _fragment("portfolio/_form.html", status, message, form=form, entry=None)
+    if htmx.is_htmx():
+        return htmx.answer("portfolio/_form.html", status, message, form=form, entry=None)
     return _page(_list(), status, message, open_id="new", open_unit="portfolio/_form.html",
                  form=form)
 
@@ -109,9 +72,9 @@ def create():
 @login_required
 def row(artifact_id: str):
     """Show one artifact's row (after a cancel or a discard, focus goes to it)."""
-    if security.is_htmx():
-        entry = artifacts.get_artifact(_db(), _actor(), artifact_id)
-        return _fragment("portfolio/_row.html", entry=entry, autofocus=True)
+    if htmx.is_htmx():
+        entry = artifacts.get_artifact(get_db(), current_actor(), artifact_id)
+        return htmx.answer("portfolio/_row.html", entry=entry, autofocus=True)
     portfolio = _list()
     return _page(portfolio, focus_id=_find(portfolio, artifact_id).id)
 
@@ -120,9 +83,9 @@ def row(artifact_id: str):
 @login_required
 def edit(artifact_id: str):
     """Show the form filled with the artifact's saved values."""
-    if security.is_htmx():
-        entry = artifacts.get_artifact(_db(), _actor(), artifact_id)
-        return _fragment("portfolio/_form.html", form=ArtifactForm.for_entry(entry), entry=entry)
+    if htmx.is_htmx():
+        entry = artifacts.get_artifact(get_db(), current_actor(), artifact_id)
+        return htmx.answer("portfolio/_form.html", form=ArtifactForm.for_entry(entry), entry=entry)
     portfolio = _list()
     entry = _find(portfolio, artifact_id)
     return _page(portfolio, open_id=entry.id, open_unit="portfolio/_form.html",
@@ -137,10 +100,10 @@ def update(artifact_id: str):
     if form.validate():
         try:
             entry, summary = artifacts.update_artifact(
-                _db(), _actor(), artifact_id, form.changes, form.expected_version
+                get_db(), current_actor(), artifact_id, form.changes, form.expected_version
             )
         except Conflict as exc:
-            return _conflict(form, exc.details["current"])
+            return _conflict(form, exc.current)
         except InvalidData as exc:
             form.form_errors.append(exc.public_message)
         else:
@@ -153,10 +116,10 @@ def update(artifact_id: str):
 @login_required
 def delete(artifact_id: str):
     """Delete the artifact; htmx gets an empty row (removed) and the new totals."""
-    summary = artifacts.delete_artifact(_db(), _actor(), artifact_id)
+    summary = artifacts.delete_artifact(get_db(), current_actor(), artifact_id)
     message = "Artifact deleted."
-    if security.is_htmx():
-        return _fragment(None, summary=summary, status_message=message)
+    if htmx.is_htmx():
+        return htmx.answer(None, summary=summary, status_message=message)
     flash(message)
     return redirect(url_for("portfolio.page"), 303)
 
@@ -180,16 +143,8 @@ def export_csv():
     )
 
 
-def _db():
-    return current_app.extensions["db"]
-
-
-def _actor():
-    return current_user.actor
-
-
 def _list() -> artifacts.Portfolio:
-    return artifacts.list_artifacts(_db(), _actor())
+    return artifacts.list_artifacts(get_db(), current_actor())
 
 
 def _find(portfolio: artifacts.Portfolio, artifact_id: str) -> artifacts.WorkArtifactEntry:
@@ -202,14 +157,6 @@ def _find(portfolio: artifacts.Portfolio, artifact_id: str) -> artifacts.WorkArt
     raise NotFound()
 
 
-def _fragment(unit: str | None, status: int = 200, status_message: str = "", *,
-              summary: artifacts.Summary | None = None, **context):
-    return render_template(
-        "portfolio/_htmx.html", unit=unit, summary=summary, status_message=status_message,
-        **context,
-    ), status
-
-
 def _page(portfolio: artifacts.Portfolio, status: int = 200, status_message: str = "", *,
           open_id: UUID | str | None = None, open_unit: str | None = None,
           form: ArtifactForm | None = None, focus_id: UUID | None = None, **context):
@@ -220,8 +167,8 @@ def _page(portfolio: artifacts.Portfolio, status: int = 200, status_message: str
 
 
 def _saved(entry: artifacts.WorkArtifactEntry, summary: artifacts.Summary, message: str):
-    if security.is_htmx():
-        return _fragment("portfolio/_row.html", 200, message, summary=summary, entry=entry,
+    if htmx.is_htmx():
+        return htmx.answer("portfolio/_row.html", 200, message, summary=summary, entry=entry,
                          autofocus=True)
     flash(message)
     return redirect(url_for("portfolio.page"), 303)
@@ -231,10 +178,10 @@ def _invalid_update(form: ArtifactForm, artifact_id: str):
     # The saved artifact is read only on this error path: it answers 404 for ids that are
     # not the user's (before saying anything about the input) and fills the fields the
     # request left out, so re-submitting the form never clears them.
-    if security.is_htmx():
-        entry = artifacts.get_artifact(_db(), _actor(), artifact_id)
+    if htmx.is_htmx():
+        entry = artifacts.get_artifact(get_db(), current_actor(), artifact_id)
         form.fill_absent(entry)
-        return _fragment("portfolio/_form.html", 422, INVALID, form=form, entry=entry)
+        return htmx.answer("portfolio/_form.html", 422, INVALID, form=form, entry=entry)
     portfolio = _list()
     entry = _find(portfolio, artifact_id)
     form.fill_absent(entry)
@@ -247,7 +194,7 @@ def _conflict(form: ArtifactForm, current: artifacts.WorkArtifactEntry):
     # anyway" overwrites deliberately. Rendering needs no further query.
     form.fill_absent(current, version=current.version)
     context = {"form": form, "entry": current, "saved_values": display_values(current)}
-    if security.is_htmx():
-        return _fragment("portfolio/_conflict.html", 409, STALE, **context)
+    if htmx.is_htmx():
+        return htmx.answer("portfolio/_conflict.html", 409, STALE, **context)
     return _page(_list(), 409, STALE, open_id=current.id, open_unit="portfolio/_conflict.html",
                  **context)

@@ -23,11 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-import accounts  # noqa: E402
-import artifacts  # noqa: E402
-import embedded_pg  # noqa: E402
-import migrate  # noqa: E402
 from app import create_app  # noqa: E402
+from workhistory import (
+    embedded_pg,  # noqa: E402
+    migrate,  # noqa: E402
+)
+from workhistory.data import (
+    accounts,  # noqa: E402
+    artifacts,  # noqa: E402
+)
 
 PASSWORD = "correct horse battery"  # noqa: S105 (a throw-away local database)
 CHROMIUM_ARGS = [

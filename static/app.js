@@ -1,30 +1,52 @@
-/* The page's only script: the strict Content-Security-Policy allows no inline code, so every
-   behaviour lives here, attached by event listeners. htmx (loaded before this file, both
-   deferred) does the requests; this file adds what htmx cannot know. */
-
-/* ---- Requests: CSRF header, failures made visible, status region ---------------------- */
+/*
+ * The page's only script (SPEC §6). The strict Content-Security-Policy allows no inline code,
+ * so every behaviour lives here, attached by event listeners on the document (delegation:
+ * content htmx swaps in needs no rebinding). htmx, loaded before this file, does the requests;
+ * this module adds what htmx cannot know:
+ *   - requests: the CSRF header, failures made visible in the status region;
+ *   - keyboard: shortcuts, roving focus over the rows, the two dialogs;
+ *   - focus: where it goes when the focused element is swapped away with nothing in its place.
+ *
+ * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
+ * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
+ * it on settle). No timers except the status message's fade.
+ */
 (function () {
   "use strict";
+
+  var SETTING = "portfolio.single-key-shortcuts"; // "off" turns single-key shortcuts off
+  // Rows that j/k move between: artifacts (own or a colleague's) and the people list.
+  var ROWS = "#artifacts > li.artifact, #people > li.person";
+  var FIELDS = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
+  var FIRST_FIELD = "[aria-invalid='true'], input:not([type='hidden']), textarea, select";
+  var CONTROLS = "a[href], button, input:not([type='hidden']), select, textarea";
+  var FADE_AFTER_MS = 6000;
+
+  var singleKeysFallback = true; // used when localStorage is unavailable (blocked storage)
+  var pendingFocus = new WeakMap(); // xhr -> where focus goes if its target vanishes
+  var confirmedDelete = null; // the request to send when the delete dialog says "delete"
+
+  // --- Helpers ------------------------------------------------------------------------------
+  function byId(id) { return document.getElementById(id); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll(ROWS)); }
+  function rowOf(node) { return node && node.closest ? node.closest(ROWS) : null; }
+  function isField(node) { return Boolean(node && node.closest && node.closest(FIELDS)); }
+  function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
 
-  // Every htmx request carries the page's CSRF token as a header. A hidden form field is not
-  // enough: htmx 2 sends DELETE parameters in the URL, and the delete forms send none.
-  document.addEventListener("htmx:configRequest", function (event) {
-    event.detail.headers["X-CSRFToken"] = csrfToken();
-  });
-
-  var status = function () { return document.getElementById("status"); };
-
-  function announce(text, isError, offerReload) {
-    var region = status();
-    if (!region) return;
+  // The status region stays in the page (a replaced live region is often not announced).
+  // `options.error` styles the message as a failure; `options.reload` adds a reload button.
+  function announce(text, options) {
+    var region = byId("status");
+    if (!region) { return; }
+    options = options || {};
     region.textContent = text;
-    region.classList.toggle("status-error", Boolean(isError));
-    if (offerReload) {
+    region.classList.toggle("status-error", Boolean(options.error));
+    if (options.reload) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button button-quiet status-action";
@@ -34,10 +56,28 @@
     }
   }
 
+  // After a while a message fades from view but remains for assistive technology.
+  function fadeLater(region) {
+    window.clearTimeout(region._fadeTimer);
+    region.classList.remove("status-faded");
+    if (region.textContent.trim() && !region.classList.contains("status-error")) {
+      region._fadeTimer = window.setTimeout(function () {
+        region.classList.add("status-faded");
+      }, FADE_AFTER_MS);
+    }
+  }
+
+  // --- Requests -----------------------------------------------------------------------------
+  // Every htmx request carries the page's CSRF token as a header. A hidden form field is not
+  // enough: htmx 2 sends DELETE parameters in the URL, and the delete forms send none.
+  function onConfigRequest(event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  }
+
   // htmx swaps only 2xx, 422 and 409 answers (see the htmx-config meta). Other errors carry
   // their message in a status fragment that htmx ignores, so read it from there; a failed
   // CSRF check (400: the page expired) also offers a reload instead of failing silently.
-  document.addEventListener("htmx:responseError", function (event) {
+  function onResponseError(event) {
     var xhr = event.detail.xhr;
     var text = "";
     try {
@@ -48,88 +88,31 @@
     if (!text) {
       text = "That did not work (error " + xhr.status + "). Nothing was changed; please try again.";
     }
-    announce(text, true, xhr.status === 400);
-  });
+    announce(text, { error: true, reload: xhr.status === 400 });
+  }
 
-  document.addEventListener("htmx:sendError", function () {
-    announce("The server could not be reached. Check your connection and try again.", true);
-  });
+  function onSendError() {
+    announce("The server could not be reached. Check your connection and try again.",
+      { error: true });
+  }
 
-  // A successful answer replaces the message; drop the error styling with it.
-  document.addEventListener("htmx:beforeRequest", function () {
-    var region = status();
-    if (region) region.classList.remove("status-error");
-  });
-
-  // The New buttons open one form: a second click focuses the open one instead of adding
-  // a duplicate #artifact-new.
-  document.addEventListener("htmx:beforeRequest", function (event) {
+  function onBeforeRequest(event) {
+    // A new answer replaces the message; drop the error styling with it.
+    var region = byId("status");
+    if (region) { region.classList.remove("status-error"); }
+    // The New buttons open one form: a second click focuses the open one instead of adding a
+    // duplicate #artifact-new.
     var source = event.detail.elt;
-    var open = document.getElementById("artifact-new");
+    var open = byId("artifact-new");
     if (open && source.matches && source.matches('a[hx-target="#artifacts"]')) {
       event.preventDefault();
-      var title = open.querySelector('[name="title"]');
-      if (title) title.focus();
+      focusFirstField(open);
+      return;
     }
-  });
-
-  // The status region stays in the page (a replaced live region is often not announced);
-  // after a while its message fades from view but remains for assistive technology.
-  function fadeLater(region) {
-    window.clearTimeout(region._fadeTimer);
-    region.classList.remove("status-faded");
-    if (region.textContent.trim() && !region.classList.contains("status-error")) {
-      region._fadeTimer = window.setTimeout(function () {
-        region.classList.add("status-faded");
-      }, 6000);
-    }
+    rememberFocusFallback(event);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var region = status();
-    if (!region) return;
-    fadeLater(region);
-    new MutationObserver(function () { fadeLater(region); })
-      .observe(region, { childList: true, characterData: true, subtree: true });
-  });
-})();
-
-/* ---- Keyboard: the keyboard module goes below this line (SPEC §6) --------------------- */
-
-/*
- * Keyboard module (SPEC §6): shortcuts, roving focus over the rows, the delete confirmation
- * and help dialogs, and focus after htmx swaps. (Failed requests are announced above.)
- *
- * One keydown listener on the document (delegation: rows htmx swaps in need no rebinding).
- * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
- * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
- * it on settle); this module only moves focus itself when the focused element disappeared
- * with nothing to replace it (a delete, a cancelled new form). No timers.
- * ------------------------------------------------------------------------------------- */
-(function () {
-  "use strict";
-
-  var SETTING = "portfolio.single-key-shortcuts"; // "off" turns single-key shortcuts off
-  // Rows that j/k move between: artifacts (own or a colleague's) and the people list.
-  var ROWS = "#artifacts > li.artifact, #people > li.person";
-  var FIELDS = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
-  var FIRST_FIELD = "[aria-invalid='true'], input:not([type='hidden']), textarea, select";
-  var singleKeysFallback = true; // used when localStorage is unavailable (blocked storage)
-  var pendingFocus = new WeakMap(); // xhr -> where focus goes if its target vanishes
-  var confirmedDelete = null; // the request to send when the delete dialog says "delete"
-
-  function byId(id) { return document.getElementById(id); }
-  function rows() { return Array.prototype.slice.call(document.querySelectorAll(ROWS)); }
-  function rowOf(node) { return node && node.closest ? node.closest(ROWS) : null; }
-  function isField(node) { return Boolean(node && node.closest && node.closest(FIELDS)); }
-  function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
-
-  function announce(message) {
-    var region = byId("status");
-    if (region) { region.textContent = message; }
-  }
-
-  // --- The WCAG 2.1.4 switch ------------------------------------------------------------
+  // --- The WCAG 2.1.4 switch ----------------------------------------------------------------
   function singleKeysOn() {
     try {
       return window.localStorage.getItem(SETTING) !== "off";
@@ -145,12 +128,10 @@
     } catch (err) { /* storage blocked: the choice lasts for this page only */ }
   }
 
-  // --- Roving tabindex: the list is one tab stop ------------------------------------------
+  // --- Roving tabindex: the list is one tab stop --------------------------------------------
   // Only the current row and its own controls are in the tab order, so Tab crosses a list of
   // fifty rows in one step; j/k and the arrows move between rows. Forms being edited keep all
   // their controls reachable.
-  var CONTROLS = "a[href], button, input:not([type='hidden']), select, textarea";
-
   function makeCurrent(row) {
     rows().forEach(function (each) {
       var current = each === row;
@@ -246,7 +227,7 @@
     return true;
   }
 
-  // --- The one keydown listener -----------------------------------------------------------
+  // --- The one keydown listener -------------------------------------------------------------
   function onKey(key, row, target) {
     var single = key.length === 1 && singleKeysOn();
     switch (key) {
@@ -311,8 +292,8 @@
     if (send && event.target.returnValue === "delete") { send(true); }
   }
 
-  // --- Focus when the focused element is swapped away with nothing in its place ------------
-  function onBeforeRequest(event) {
+  // --- Focus when the focused element is swapped away with nothing in its place -------------
+  function rememberFocusFallback(event) {
     var target = event.detail.target;
     if (!target || !target.matches || !target.matches(ROWS)) { return; }
     var fallback;
@@ -353,11 +334,17 @@
     syncRoving();
   }
 
-  // --- Wiring -----------------------------------------------------------------------------
+  // --- Wiring: one listener per event -------------------------------------------------------
   function init() {
     var help = byId("shortcuts-help");
     if (help) { help.hidden = false; }
     syncRoving();
+    var region = byId("status");
+    if (region) {
+      fadeLater(region);
+      new MutationObserver(function () { fadeLater(region); })
+        .observe(region, { childList: true, characterData: true, subtree: true });
+    }
     document.documentElement.setAttribute("data-keyboard", "ready");
   }
 
@@ -375,9 +362,12 @@
     announce(event.target.checked ? "Single-key shortcuts on." : "Single-key shortcuts off.");
   });
   document.addEventListener("close", onDialogClose, true); // close does not bubble
-  document.addEventListener("htmx:confirm", onConfirm);
+  document.addEventListener("htmx:configRequest", onConfigRequest);
   document.addEventListener("htmx:beforeRequest", onBeforeRequest);
   document.addEventListener("htmx:afterRequest", onAfterRequest);
+  document.addEventListener("htmx:responseError", onResponseError);
+  document.addEventListener("htmx:sendError", onSendError);
+  document.addEventListener("htmx:confirm", onConfirm);
   document.addEventListener("htmx:load", onLoad);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

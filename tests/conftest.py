@@ -20,12 +20,19 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-import accounts
-import embedded_pg
-import migrate
 from app import create_app
-from db import Database
-from tests.support import PASSWORD, actor_of, unique_email, with_dbname  # noqa: F401
+from tests.support import (  # noqa: F401
+    PASSWORD,
+    actor_of,
+    find_tool,
+    free_port,
+    unique_email,
+    wait_for_port,
+    with_dbname,
+)
+from workhistory import embedded_pg, migrate
+from workhistory.data import accounts
+from workhistory.data.db import Database
 
 accounts.use_cheap_hashing_for_tests()
 _counter = itertools.count()
@@ -128,6 +135,30 @@ def app(database_url):
     application.extensions["db"].close()
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A private Redis (`redis-server` on a free loopback port, nothing kept on disk), or the
+    one at TEST_REDIS_URL. `make test` makes sure the program is installed."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    binary = find_tool("redis-server")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        wait_for_port(port, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
@@ -135,7 +166,7 @@ def client(app):
 
 @pytest.fixture
 def make_workspace(db):
-    """Create a workspace with its first user: `make_workspace(name=...) -> AccountUser`."""
+    """Create a workspace with its first user: `make_workspace(name=...) -> Account`."""
 
     def make(name: str = "Acme", email: str | None = None, display_name: str = "Ada Owner"):
         return accounts.create_workspace(db, name, email or unique_email(), display_name, PASSWORD)
@@ -145,7 +176,7 @@ def make_workspace(db):
 
 @pytest.fixture
 def make_colleague(db):
-    """Add a user to an existing workspace: `make_colleague(tenant_id) -> AccountUser`."""
+    """Add a user to an existing workspace: `make_colleague(tenant_id) -> Account`."""
 
     def make(tenant_id, display_name: str = "Cole League"):
         return accounts.add_user(db, tenant_id, unique_email("colleague"), display_name, PASSWORD)

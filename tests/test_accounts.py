@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import accounts
-import cli
-import migrate
-from errors import DuplicateEmail
 from tests.support import PASSWORD, unique_email
+from workhistory import demo, migrate
+from workhistory.data import accounts, people
+from workhistory.data.errors import DuplicateEmail
 
 
 def _users_with_email(admin, email: str) -> list[dict]:
@@ -34,7 +33,6 @@ def test_create_workspace_stores_a_hashed_password(db, admin):
     assert row["display_name"] == user.display_name == "Fay Founder"
     assert row["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in row["password_hash"]
-    assert user.get_id() == f"{user.tenant_id}:{user.user_id}"
     assert (user.actor.tenant_id, user.actor.user_id) == (user.tenant_id, user.user_id)
 
 
@@ -89,8 +87,8 @@ def test_add_user_joins_the_workspace(db, owner, admin):
     joined = accounts.add_user(db, owner.tenant_id, email, "Jo Joiner", PASSWORD)
     assert joined.tenant_id == owner.tenant_id
     assert _users_with_email(admin, email)[0]["tenant_id"] == owner.tenant_id
-    members = accounts.list_members(db, owner.actor)
-    assert [m["id"] for m in members] == [owner.user_id, joined.user_id]  # by name: Ada, Jo
+    members = people.list_people(db, owner.actor)
+    assert [m.user_id for m in members] == [owner.user_id, joined.user_id]  # by name: Ada, Jo
     with pytest.raises(ValueError):
         accounts.add_user(db, owner.tenant_id, unique_email(), "Short Pw", "short")
 
@@ -146,7 +144,7 @@ def test_user_create_creates_then_joins_a_workspace(runner, app, admin):
 
 @pytest.mark.parametrize(
     ("password", "message"),
-    [("short\n", "8-128"), ("", "8-128")],
+    [("short\n", "8 to 128"), ("", "8 to 128")],
     ids=["short", "missing"],
 )
 def test_user_create_refuses_a_bad_password(runner, admin, password, message):
@@ -202,10 +200,10 @@ def test_db_upgrade_is_idempotent(runner, admin):
 def test_demo_seeds_eight_artifacts_once(runner, app, admin):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert f"Seeded the demo workspace with {len(cli.DEMO_ARTIFACTS)} artifacts" in result.output
-    assert cli.DEMO_EMAIL in result.output
+    assert f"Seeded the demo workspace with {len(demo.DEMO_ARTIFACTS)} artifacts" in result.output
+    assert demo.DEMO_EMAIL in result.output
 
-    user = accounts.authenticate(app.extensions["db"], cli.DEMO_EMAIL, cli.DEMO_PASSWORD)
+    user = accounts.authenticate(app.extensions["db"], demo.DEMO_EMAIL, demo.DEMO_PASSWORD)
     assert user is not None
 
     def demo_count() -> int:

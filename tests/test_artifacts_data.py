@@ -10,8 +10,8 @@ from uuid import uuid4
 
 import pytest
 
-import artifacts
-from errors import Conflict, NotFound
+from workhistory.data import artifacts, people
+from workhistory.data.errors import Conflict, NotFound
 
 FULL = {
     "title": "Quarterly forecast model",
@@ -121,7 +121,7 @@ def test_stale_version_is_a_conflict_carrying_the_current_record(db, owner, full
         artifacts.update_artifact(
             db, owner.actor, full.id, {"title": "My stale edit"}, expected_version=1
         )
-    current = caught.value.details["current"]
+    current = caught.value.current
     assert isinstance(current, artifacts.WorkArtifactEntry)
     assert current.version == 2
     assert current.title == "Saved elsewhere"
@@ -223,7 +223,7 @@ def test_team_list_shows_only_a_colleagues_team_artifacts(db, owner, make_collea
         shared.id
     ]
     with pytest.raises(NotFound):
-        artifacts.list_team_artifacts(db, owner.actor, "not-a-uuid")
+        people.get_colleague_portfolio(db, owner.actor, "not-a-uuid")
 
 
 def test_to_dict_is_iso_8601_and_json_ready(db, owner, full):
@@ -286,8 +286,6 @@ def test_summaries_match_the_table_after_each_operation(db, make_workspace, admi
     assert (summary.count, summary.hours_saved) == _totals(admin, user) == (2, 101.5)
     assert _row(admin, ids[2]) is None
 
-    counted = artifacts.count_artifacts(db, user.actor)
     listed = artifacts.list_artifacts(db, user.actor).summary
-    assert (counted.count, counted.hours_saved) == (2, 101.5)
     assert (listed.count, listed.hours_saved) == (2, 101.5)
-    assert counted.limit == listed.limit == 50
+    assert listed.limit == 50

@@ -25,7 +25,7 @@ def signup(client, email=None, workspace="Acme", name="Ada", password=PASSWORD):
 
 
 def login(client, email, password=PASSWORD, next_=""):
-    token = csrf_token(client)
+    token = csrf_token(client, "/login")
     return client.post(
         "/login", data={"email": email, "password": password, "next": next_, "csrf_token": token}
     )
@@ -122,7 +122,7 @@ def test_state_changes_without_csrf_token_are_refused(client, owner, path):
 
 
 def test_forged_csrf_token_is_refused(client, owner):
-    csrf_token(client)
+    csrf_token(client, "/login")
     response = client.post(
         "/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": "forged"}
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import artifacts
-from tests.portfolio_support import VALID, htmx, make_artifact, row_of, sign_in, snapshot
-from tests.support import run_together
+from tests.support import VALID, htmx, make_artifact, row_of, run_together, sign_in, snapshot
+from workhistory.data import artifacts
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,9 @@ from datetime import date, timedelta
 import pytest
 from psycopg import errors as pg_errors
 
-import accounts
-import artifacts
-from errors import InvalidData
 from tests.support import PASSWORD, unique_email
+from workhistory.data import accounts, artifacts
+from workhistory.data.errors import InvalidData
 
 NAN, INF = float("nan"), float("inf")
 # Whitespace alone breaks both title rules; which one PostgreSQL reports first is its business.

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-from hardening_helpers import sign_in
 
-import artifacts
-from csv_export import COLUMNS, artifacts_csv, neutralise
+from tests.support import sign_in
+from workhistory.data import artifacts
+from workhistory.web.csv_export import COLUMNS, artifacts_csv, neutralise
 
 NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 

@@ -4,18 +4,19 @@ was, with the request id to quote; never a traceback; nothing changes."""
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import (
+
+from app import create_app
+from tests.support import (
     CSRF_META,
     HTMX,
+    actor_of,
     assert_no_traceback,
     captured_log,
     csrf_token,
+    session_cookie,
     sign_in,
 )
-
-import artifacts
-from app import create_app
-from tests.support import actor_of
+from workhistory.data import artifacts
 
 
 def assert_error_page(response, status: int) -> str:
@@ -118,7 +119,7 @@ def test_413_for_a_large_body_and_nothing_is_stored(signed_in, admin, htmx):
 
 
 def test_413_before_the_login_rate_limiter_reads_the_form(client):
-    token = csrf_token(client)
+    token = csrf_token(client, "/login")
     response = client.post("/login", data={"csrf_token": token, "email": "a" * 70_000})
     assert_error_page(response, 413)
 
@@ -179,8 +180,7 @@ def unreachable_app():
 
 def test_503_page_and_fragment_when_the_database_is_unreachable(unreachable_app, owner):
     client = unreachable_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = owner.get_id()
+    client.set_cookie(*session_cookie(unreachable_app, owner))
     body = assert_error_page(client.get("/portfolio"), 503)
     assert "try again" in body
     response = client.get("/portfolio", headers=HTMX)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-import artifacts
-from fragments import RowCache
-from tests.portfolio_support import make_artifact, sign_in
+from tests.support import make_artifact, sign_in
+from workhistory.data import artifacts
+from workhistory.web.rows import RowCache
 
 
 def test_cached_row_is_the_template_rendering(app, db, owner):
@@ -53,4 +53,4 @@ def test_cache_is_bounded(app, db, owner):
         for entry in entries:
             cache.row_html({"artifacts_url": "/portfolio/artifacts"}, entry)
     assert len(cache._rows) == 3
-    assert {key[0] for key in cache._rows} == {e.id for e in entries[2:]}
+    assert {key[1] for key in cache._rows} == {e.id for e in entries[2:]}

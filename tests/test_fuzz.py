@@ -11,14 +11,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import pytest
-from hardening_helpers import HTMX, sign_in
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import accounts
-import artifacts
 from app import create_app
-from tests.support import PASSWORD, actor_of, unique_email
+from tests.support import HTMX, PASSWORD, actor_of, sign_in, unique_email
+from workhistory.data import accounts, artifacts
 
 SETTINGS = settings(
     max_examples=100,

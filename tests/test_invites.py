@@ -11,12 +11,11 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from hardening_helpers import HTMX, csrf_token, sign_in
 from psycopg.rows import dict_row
 
-import invites
-from errors import DuplicateEmail, NotFound
-from tests.support import PASSWORD, run_together, unique_email
+from tests.support import HTMX, PASSWORD, csrf_token, run_together, sign_in, unique_email
+from workhistory.data import invites
+from workhistory.data.errors import DuplicateEmail, NotFound
 
 LINK = re.compile(r'value="(https?://[^"]+/join/([A-Za-z0-9_-]+))"')
 

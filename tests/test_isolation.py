@@ -19,17 +19,16 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
-import accounts
-import artifacts
-from db import Actor, Database
 from tests.support import PASSWORD, unique_email
+from workhistory.data import accounts, artifacts
+from workhistory.data.db import Actor, Database
 
 TENANT_TABLES = ("tenants", "users", "invites", "work_artifacts")
 
 
 @dataclass(frozen=True)
 class Member:
-    user: accounts.AccountUser
+    user: accounts.Account
     email: str
     private_id: UUID
     team_id: UUID

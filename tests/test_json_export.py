@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.portfolio_support import make_artifact, sign_in
+from tests.support import make_artifact, sign_in
 
 FIELDS = {
     "id", "tenant_id", "user_id", "title", "description", "artifact_type", "artifact_date",
@@ -69,8 +69,8 @@ def test_export_has_every_field_in_page_order(client, token, db, owner, make_col
 
 
 def test_export_matches_the_data_module(client, token, db, owner):
-    import artifacts
     from tests.support import actor_of
+    from workhistory.data import artifacts
 
     for i in range(3):
         make_artifact(db, owner, title=f"A{i}", estimated_hours_saved=float(i))

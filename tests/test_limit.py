@@ -7,10 +7,10 @@ import psycopg
 import pytest
 from psycopg import errors as pg_errors
 
-import artifacts
-from db import Database
-from errors import LimitReached
 from tests.support import run_together
+from workhistory.data import artifacts
+from workhistory.data.db import Database
+from workhistory.data.errors import LimitReached
 
 THREADS = 40
 

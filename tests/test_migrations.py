@@ -11,15 +11,15 @@ import uuid
 import psycopg
 import pytest
 
-import migrate
 from tests.support import ROOT, with_dbname
+from workhistory import migrate
 
 NAMES = sorted(p.name for p in migrate.MIGRATIONS_DIR.glob("*.sql"))
 
 # A runner in its own process: imports first, then waits for "go" so both start together.
 RUNNER = """
 import sys
-import migrate
+from workhistory import migrate
 sys.stdin.readline()
 print(",".join(migrate.upgrade(sys.argv[1])))
 """

@@ -9,13 +9,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from hardening_helpers import CSRF_META, HTMX, sign_in
 
-import accounts
-import artifacts
-import embedded_pg
 from app import create_app
-from tests.support import PASSWORD, actor_of, unique_email
+from tests.support import CSRF_META, HTMX, PASSWORD, actor_of, sign_in, unique_email
+from workhistory import embedded_pg
+from workhistory.data import accounts, artifacts
 
 pytestmark = pytest.mark.slow
 
@@ -93,4 +91,4 @@ def test_outage_answers_503_quickly_and_recovers_without_restart(own_server, out
     assert [(e.id, e.title, e.version) for e in listed] == [(kept.id, kept.title, 1)]
     response = client.post("/portfolio/artifacts", data={"csrf_token": token, "title": "After"})
     assert response.status_code == 303
-    assert artifacts.count_artifacts(db, actor_of(user)).count == 2
+    assert artifacts.list_artifacts(db, actor_of(user)).summary.count == 2

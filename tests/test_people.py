@@ -9,19 +9,19 @@ from uuid import uuid4
 
 import psycopg
 import pytest
-from hardening_helpers import HTMX, sign_in
 from psycopg.rows import dict_row
 
-import accounts
-import artifacts
-from errors import NotFound
+from tests.support import HTMX, sign_in
+from workhistory.data import accounts, artifacts
+from workhistory.data import people as people_data
+from workhistory.data.errors import NotFound
 
 
 @dataclass
 class Team:
-    ada: accounts.AccountUser  # owner of the artifacts below
-    cole: accounts.AccountUser  # her colleague, who looks at them
-    olga: accounts.AccountUser  # in another workspace
+    ada: accounts.Account  # owner of the artifacts below
+    cole: accounts.Account  # her colleague, who looks at them
+    olga: accounts.Account  # in another workspace
     team_entry: artifacts.WorkArtifactEntry
     private_entry: artifacts.WorkArtifactEntry
     olga_entry: artifacts.WorkArtifactEntry
@@ -83,7 +83,7 @@ def test_outsiders_are_never_listed(app, team):
 
 
 def test_list_people_counts_only_team_work(db, team):
-    people = {m.user_id: m for m in artifacts.list_people(db, team.ada.actor)}
+    people = {m.user_id: m for m in people_data.list_people(db, team.ada.actor)}
     assert set(people) == {team.ada.user_id, team.cole.user_id}
     assert (people[team.ada.user_id].team_artifacts, people[team.ada.user_id].team_hours_saved) \
         == (1, 12.5)
@@ -167,8 +167,8 @@ def test_anyone_outside_the_workspace_is_404(app, team, kind):
 
 def test_get_colleague_portfolio_raises_not_found_across_workspaces(db, team):
     with pytest.raises(NotFound):
-        artifacts.get_colleague_portfolio(db, team.olga.actor, team.ada.user_id)
-    member, entries = artifacts.get_colleague_portfolio(db, team.cole.actor, team.ada.user_id)
+        people_data.get_colleague_portfolio(db, team.olga.actor, team.ada.user_id)
+    member, entries = people_data.get_colleague_portfolio(db, team.cole.actor, team.ada.user_id)
     assert member.display_name == "Ada Lovelace"
     assert [e.id for e in entries] == [team.team_entry.id]
 

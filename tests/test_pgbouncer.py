@@ -7,15 +7,13 @@ that outlives a transaction: the role and the tenant and user settings are trans
 `prepare=False` (DATABASE_PREPARE=0) psycopg prepares no server-side statements, which would
 otherwise collide or vanish between clients. These tests prove each point on a real PgBouncer
 (started here, on a free loopback port) in front of the test PostgreSQL. PgBouncer missing is a
-failure, not a skip: CI installs it (`apt-get install pgbouncer`).
+failure, not a skip: `make test` installs it (scripts/ensure_tools.py).
 """
 
 from __future__ import annotations
 
 import os
 import pwd
-import shutil
-import socket
 import subprocess
 import time
 from datetime import date
@@ -25,28 +23,13 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-import accounts
-import artifacts
-from db import Database
-from errors import Conflict, LimitReached
-from tests.support import PASSWORD, actor_of, run_together, unique_email
+from tests.support import PASSWORD, actor_of, find_tool, free_port, run_together, unique_email
+from workhistory.data import accounts, artifacts
+from workhistory.data.db import Database
+from workhistory.data.errors import Conflict, LimitReached
 
 THREADS = 20
 NARROW, WIDE = "portfolio_narrow", "portfolio_wide"  # pool of 1, pool of 8 server connections
-
-
-def _pgbouncer_binary() -> str:
-    found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/sbin")
-    if not found:
-        pytest.fail("pgbouncer is not installed; install it (Debian: apt-get install pgbouncer)"
-                    " - the PgBouncer tests must run, they are not optional")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as(server: dict) -> list[str]:
@@ -70,13 +53,13 @@ def bouncer(database_url, tmp_path_factory) -> dict[str, str]:
     has eight. Both log in to PostgreSQL as the test server's (superuser) login; the app enters
     `portfolio_app` per transaction as always.
     """
-    binary = _pgbouncer_binary()
+    binary = find_tool("pgbouncer")
     server = conninfo_to_dict(database_url)
     target = " ".join(
         f"{key}={server[key]}" for key in ("host", "port", "dbname", "user", "password")
         if server.get(key)
     )
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path_factory.mktemp("pgbouncer")
     workdir.chmod(0o755)  # readable by the unprivileged user PgBouncer drops to
     ini = workdir / "pgbouncer.ini"
@@ -232,7 +215,7 @@ def test_updates_and_conflicts_work_through_the_bouncer(via_bouncer, make_worksp
 
     with pytest.raises(Conflict) as caught:
         artifacts.update_artifact(database, actor, entry.id, {"title": "Stale"}, 1)
-    assert caught.value.details["current"].title == "Draft 11"
+    assert caught.value.current.title == "Draft 11"
     row = admin.execute(
         "SELECT title, version FROM work_artifacts WHERE id = %s", (entry.id,)
     ).fetchone()

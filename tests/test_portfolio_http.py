@@ -12,10 +12,11 @@ from datetime import date
 
 import pytest
 
-import artifacts
-from tests.portfolio_support import (
-    HX,
+from tests.support import (
+    HTMX,
+    ROOT,
     VALID,
+    actor_of,
     csrf_token,
     htmx,
     main_and_oob,
@@ -24,7 +25,7 @@ from tests.portfolio_support import (
     sign_in,
     snapshot,
 )
-from tests.support import ROOT, actor_of
+from workhistory.data import artifacts
 
 ARTIFACTS = "/portfolio/artifacts"
 
@@ -117,7 +118,7 @@ def test_htmx_is_the_pinned_file_with_its_sri(client, token):
 
 
 def test_new_form_fragment_and_page(client, token):
-    fragment = client.get(f"{ARTIFACTS}/new", headers=HX)
+    fragment = client.get(f"{ARTIFACTS}/new", headers=HTMX)
     assert fragment.status_code == 200
     main, oob = main_and_oob(fragment.get_data(as_text=True))
     assert [(tag, attrs["id"]) for tag, attrs, _ in main] == [("li", "artifact-new")]
@@ -138,7 +139,7 @@ def test_new_form_fragment_and_page(client, token):
 
 
 def test_form_has_every_field_labelled(client, token):
-    html = client.get(f"{ARTIFACTS}/new", headers=HX).get_data(as_text=True)
+    html = client.get(f"{ARTIFACTS}/new", headers=HTMX).get_data(as_text=True)
     for name in ("title", "description", "artifact_type", "artifact_date", "source_url",
                  "visibility", "estimated_hours_saved", "suggested_skill_ids"):
         assert f'<label for="{name}-new">' in html
@@ -225,7 +226,7 @@ def test_limit_reached_answers_409_with_the_form_and_message(client, token, db, 
 
 def test_row_fragment_and_page(client, token, db, owner):
     entry = make_artifact(db, owner, title="Row me")
-    fragment = client.get(f"{ARTIFACTS}/{entry.id}", headers=HX)
+    fragment = client.get(f"{ARTIFACTS}/{entry.id}", headers=HTMX)
     assert fragment.status_code == 200
     main, oob = main_and_oob(fragment.get_data(as_text=True))
     assert [(tag, attrs["id"]) for tag, attrs, _ in main] == [("li", f"artifact-{entry.id}")]
@@ -251,7 +252,7 @@ def test_edit_form_fragment_and_page_are_filled(client, token, db, owner):
                           artifact_type="code", artifact_date=date(2020, 2, 29),
                           source_url="https://example.com/?a=1&b=2", visibility="team",
                           estimated_hours_saved=0.25, suggested_skill_ids=["a", "b"])
-    fragment = client.get(f"{ARTIFACTS}/{entry.id}/edit", headers=HX)
+    fragment = client.get(f"{ARTIFACTS}/{entry.id}/edit", headers=HTMX)
     assert fragment.status_code == 200
     main, _oob = main_and_oob(fragment.get_data(as_text=True))
     assert [(tag, attrs["id"], attrs["class"]) for tag, attrs, _ in main] == [
@@ -529,7 +530,7 @@ def test_state_changes_need_a_valid_csrf_token(app, client, token, db, admin, ow
     before = snapshot(admin)
     path = template.format(id=entry.id)
     if csrf == "missing":
-        variants = [({}, {**VALID, "version": "1"}), (HX, {**VALID, "version": "1"})]
+        variants = [({}, {**VALID, "version": "1"}), (HTMX, {**VALID, "version": "1"})]
     else:
         if csrf == "forged":
             bad = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
@@ -538,7 +539,7 @@ def test_state_changes_need_a_valid_csrf_token(app, client, token, db, admin, ow
         variants = [
             ({"X-CSRFToken": bad}, {**VALID, "version": "1"}),
             ({}, {**VALID, "version": "1", "csrf_token": bad}),
-            ({**HX, "X-CSRFToken": bad}, {**VALID, "version": "1"}),
+            ({**HTMX, "X-CSRFToken": bad}, {**VALID, "version": "1"}),
         ]
     for headers, data in variants:
         response = client.open(path, method=method, data=data, headers=headers)

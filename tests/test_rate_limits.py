@@ -8,12 +8,10 @@ import itertools
 
 import pytest
 import redis
-from hardening_helpers import HTMX, csrf_token, log_in
 
 from app import create_app
-from tests.support import PASSWORD, unique_email
+from tests.support import HTMX, PASSWORD, csrf_token, log_in, unique_email
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 _addresses = (f"10.77.{i // 250}.{i % 250 + 1}" for i in itertools.count())
 
 
@@ -142,9 +140,9 @@ def test_invite_joins_per_address_reach_429(app, monkeypatch, address):
 
 
 @pytest.fixture
-def redis_db():
-    """Database 15 of the local Redis, emptied before and after. No Redis: the test fails."""
-    connection = redis.Redis.from_url(REDIS_URL)
+def redis_db(redis_url):
+    """The suite's private Redis, emptied before and after."""
+    connection = redis.Redis.from_url(redis_url)
     connection.flushdb()
     yield connection
     connection.flushdb()
@@ -152,10 +150,10 @@ def redis_db():
 
 
 @pytest.fixture
-def redis_app(database_url, redis_db):
+def redis_app(database_url, redis_url, redis_db):
     application = create_app(
         {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 32,
-         "RATELIMIT_STORAGE_URI": REDIS_URL}
+         "RATELIMIT_STORAGE_URI": redis_url}
     )
     yield application
     application.extensions["db"].close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hardening_helpers import HTMX, captured_log, csrf_token, log_in, sign_in
 
-import security
 from app import create_app
+from tests.support import HTMX, captured_log, csrf_token, log_in, sign_in
+from workhistory.web import security
 
 
 @pytest.fixture

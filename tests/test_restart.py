@@ -7,12 +7,11 @@ import time
 
 import pytest
 
-import accounts
-import artifacts
-import embedded_pg
-from db import Database
-from errors import Unavailable
 from tests.support import PASSWORD, unique_email
+from workhistory import embedded_pg
+from workhistory.data import accounts, artifacts
+from workhistory.data.db import Database
+from workhistory.data.errors import Unavailable
 
 OUTAGE = 20.0  # seconds
 

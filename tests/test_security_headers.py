@@ -4,11 +4,10 @@ files and downloads, for every route in the URL map and every method it accepts.
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import HTMX, REQUEST_ID, sign_in
 
-import artifacts
 from app import create_app
-from tests.support import actor_of
+from tests.support import HTMX, REQUEST_ID, actor_of, sign_in
+from workhistory.data import artifacts
 
 REQUIRED = {
     "default-src": ["'self'"],

@@ -7,10 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from hardening_helpers import CSRF_META, csrf_token, log_in
 
 import app as app_module
 from app import create_app
+from tests.support import CSRF_META, csrf_token, log_in
 
 
 def test_instance_secret_is_random_private_and_stable(tmp_path):
@@ -104,7 +104,7 @@ def test_anonymous_page_request_goes_to_login_with_next(client):
 def test_anonymous_post_goes_to_login_without_next(client):
     # Following `next` would replay a POST as a GET: land on the portfolio instead.
     response = client.post("/portfolio/artifacts", data={"title": "x"},
-                           headers={"X-CSRFToken": csrf_token(client)})
+                           headers={"X-CSRFToken": csrf_token(client, "/login")})
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"
 

@@ -8,10 +8,9 @@ import json
 import re
 
 import pytest
-from hardening_helpers import HTMX, sign_in, unsafe_markup
 
-import artifacts
-from tests.support import ROOT, actor_of
+from tests.support import HTMX, ROOT, actor_of, sign_in, unsafe_markup
+from workhistory.data import artifacts
 
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
 STATIC = sorted(
@@ -95,7 +94,7 @@ def test_the_scanner_accepts_clean_code(snippet, suffix):
 
 def test_there_are_templates_and_static_files_to_scan():
     names = {p.name for p in TEMPLATES}
-    assert {"base.html", "page.html", "fragment.html"} <= names
+    assert {"base.html", "page.html", "_htmx.html", "_row.html"} <= names
     assert any(p.suffix == ".js" for p in STATIC) and any(p.suffix == ".css" for p in STATIC)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import artifacts
-from tests.portfolio_support import sign_in
+from tests.support import sign_in
+from workhistory.data import artifacts
 
 
 def _txid(conn) -> tuple[int, int]:
@@ -41,7 +41,7 @@ def test_a_failure_rolls_back_the_whole_unit(db, admin, owner):
 
 
 def test_domain_errors_inside_a_unit_are_mapped(db, owner):
-    from errors import InvalidData
+    from workhistory.data.errors import InvalidData
 
     with pytest.raises(InvalidData), db.transaction(owner.actor):
         artifacts.create_artifact(db, owner.actor, {"title": "x", "estimated_hours_saved": -1.0})

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from forms import clean_hours, format_hours, today_utc
-from tests.portfolio_support import (
+from tests.support import (
     VALID,
     assert_row_is_valid,
     htmx,
@@ -24,6 +23,7 @@ from tests.portfolio_support import (
     sign_in,
     snapshot,
 )
+from workhistory.web.rules import clean_hours, format_hours, today_utc
 
 ARTIFACTS = "/portfolio/artifacts"
 

@@ -7,11 +7,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from hardening_helpers import HTMX, INJECTED_ELEMENTS, sign_in, unsafe_markup
 
-import accounts
-import artifacts
-from tests.support import PASSWORD, actor_of, unique_email
+from tests.support import (
+    HTMX,
+    INJECTED_ELEMENTS,
+    PASSWORD,
+    actor_of,
+    sign_in,
+    unique_email,
+    unsafe_markup,
+)
+from workhistory.data import accounts, artifacts
 
 PAYLOADS = {
     "title": '"><img src=x onerror=alert(1)><script>alert("title")</script>',
@@ -167,7 +173,7 @@ def test_non_http_links_are_refused_and_nothing_is_stored(app, owner, admin, url
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example"])
 def test_the_database_refuses_non_http_links_too(db, owner, url):
-    from errors import InvalidData
+    from workhistory.data.errors import InvalidData
 
     with pytest.raises(InvalidData):
         artifacts.create_artifact(db, actor_of(owner), {"title": "t", "source_url": url})

@@ -6,8 +6,8 @@ from datetime import date
 
 from playwright.sync_api import BrowserContext, Locator, Page
 
-import artifacts
-from tests.support import PASSWORD, actor_of
+from tests.support import PASSWORD, actor_of, session_cookie
+from workhistory.data import artifacts
 
 
 def sign_in(page: Page, user) -> None:
@@ -20,12 +20,11 @@ def sign_in(page: Page, user) -> None:
 
 
 def sign_in_by_cookie(context: BrowserContext, app, base_url: str, user) -> None:
-    """Give `context` the signed session cookie a login would set (saves two page loads;
-    `sign_in` covers the real form)."""
-    session = {"_user_id": user.get_id(), "_fresh": True, "display_name": user.display_name}
-    value = app.session_interface.get_signing_serializer(app).dumps(session)
-    cookie = {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url}
-    context.add_cookies([{**cookie, "httpOnly": True, "sameSite": "Lax"}])
+    """Give `context` the session cookie a login would set (saves two page loads; `sign_in`
+    covers the real form)."""
+    name, value = session_cookie(app, user)
+    cookie = {"name": name, "value": value, "url": base_url, "httpOnly": True, "sameSite": "Lax"}
+    context.add_cookies([cookie])
 
 
 def add_artifacts(db, user, titles: list[str]) -> list:

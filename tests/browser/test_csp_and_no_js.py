@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-import artifacts
-import security
 from tests.browser.support import BrowserProblems, add_artifacts, sign_in
 from tests.support import actor_of
+from workhistory.data import artifacts
+from workhistory.web import security
 
 pytestmark = pytest.mark.browser
 

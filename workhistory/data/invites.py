@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import accounts
-from artifacts import parse_id
-from db import ENTER_CONTEXT, Actor, Database
-from errors import NotFound
+from workhistory.data import accounts
+from workhistory.data.artifacts import parse_id
+from workhistory.data.db import ENTER_CONTEXT, Actor, Database
+from workhistory.data.errors import NotFound
 
 VALID_FOR = timedelta(days=7)
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
@@ -121,7 +121,7 @@ def find_open_invite(db: Database, token: str) -> OpenInvite:
 
 def redeem(
     db: Database, token: str, email: str, display_name: str, password: str
-) -> accounts.AccountUser:
+) -> accounts.Account:
     """Create a user in the invite's workspace and use up the invite, in one transaction.
 
     The claim is a single conditional UPDATE, so of any number of concurrent redemptions of
@@ -140,7 +140,7 @@ def redeem(
         claimed = conn.execute("SELECT invite_claim(%s) AS id", (hash_token(token),))
         if claimed.fetchone()["id"] is None:  # used or revoked since the lookup
             raise InviteNotFound()
-    return accounts.AccountUser(user_id, tenant_id, display_name.strip(), email.strip())
+    return accounts.Account(user_id, tenant_id, display_name.strip(), email.strip())
 
 
 def _lookup(conn, token: str) -> dict:

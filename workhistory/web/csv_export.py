@@ -19,7 +19,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from artifacts import WorkArtifactEntry
+from workhistory.data.artifacts import WorkArtifactEntry
 
 COLUMNS = tuple(WorkArtifactEntry.__slots__)
 # What spreadsheets (Excel, LibreOffice, Google Sheets) treat as the start of a formula.

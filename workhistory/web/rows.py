@@ -1,8 +1,8 @@
-"""Rendered artifact rows, cached by id and version.
+"""Rendered artifact rows, cached by tenant, id and version.
 
 A row's HTML is a pure function of the artifact's stored values (see `_row.html`), and every
-update bumps `version` (a trigger, whoever updates), so `(id, version)` identifies it exactly:
-a cached row can never be stale. Each request still reads the rows from PostgreSQL under
+update bumps `version` (a trigger, whoever updates), so `(tenant_id, id, version)` identifies
+it exactly: a cached row can never be stale. Each request still reads the rows from PostgreSQL under
 row-level security; the cache only skips re-rendering HTML it has already rendered, which
 was over half of a portfolio page's server time. The cache is per process, bounded (LRU) and
 holds no more than the process has already shown to the users it served.
@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from artifacts import WorkArtifactEntry
+from workhistory.data.artifacts import WorkArtifactEntry
 
 ROW_TEMPLATE = "portfolio/_row.html"
 MAX_ROWS = 4096  # about 2 KB each
@@ -36,7 +36,9 @@ class RowCache:
         """Return the row for `entry` as `_row.html` renders it (without autofocus), with the
         calling template's `artifacts_url`."""
         artifacts_url = context["artifacts_url"]
-        key = (entry.id, entry.version, editable, artifacts_url)
+        # The primary key is (tenant_id, id): a cache keyed by half of it could one day serve
+        # one workspace's row to another.
+        key = (entry.tenant_id, entry.id, entry.version, editable, artifacts_url)
         with self._lock:
             html = self._rows.get(key)
             if html is not None:

@@ -6,7 +6,14 @@ All three settings are transaction-local (`set_config(..., true)`), so they vani
 ROLLBACK and a pooled connection never carries one tenant's context into the next request.
 Row-level security reads those settings; with none set, no row is visible or writable.
 
-Database failures surface as the domain errors in `errors.py`, never as driver exceptions.
+Transactions are psycopg's own: connections are not in autocommit mode, psycopg sends `BEGIN`
+before the first statement, and the pool commits when the block ends normally and rolls back
+when it raises (`bench/transactions.py` measured this against a hand-written `BEGIN` sent
+together with the context: no faster, see docs/PERFORMANCE.md). Every transaction runs at
+READ COMMITTED whatever the server's default, which the limit trigger relies on.
+
+Database failures surface as the domain errors of `workhistory.data.errors`, never as driver
+exceptions.
 """
 
 from __future__ import annotations
@@ -19,25 +26,24 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
-from psycopg import ClientCursor
+from psycopg import IsolationLevel
 from psycopg import errors as pg_errors
-from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from errors import DuplicateEmail, InvalidData, LimitReached, NotFound, Unavailable
-
-IDLE = TransactionStatus.IDLE
+from workhistory.data.errors import (
+    DuplicateEmail,
+    InvalidData,
+    LimitReached,
+    NotFound,
+    Unavailable,
+)
 
 ENTER_CONTEXT = (
     "SELECT set_config('role', 'portfolio_app', true),"
     " set_config('app.tenant_id', %s, true),"
     " set_config('app.user_id', %s, true)"
 )
-# BEGIN and the context in one simple-query message: one round trip instead of two. Simple
-# queries take no bind parameters, so this one statement is bound client-side; its only values
-# are the two uuid strings `transaction()` formats itself (never request input).
-BEGIN_WITH_CONTEXT = "BEGIN; " + ENTER_CONTEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,10 @@ class Actor:
 
     tenant_id: UUID
     user_id: UUID
+
+
+class _Reconnect(Exception):
+    """A pooled connection was found dead before anything ran on it."""
 
 
 class Database:
@@ -78,14 +88,14 @@ class Database:
         # open=False: the pool opens in the process that uses it (after gunicorn forks), never
         # sharing sockets across forks. No check= ping on checkout (a round trip per request):
         # `_begin` detects a connection that died in the pool and starts again on a good one.
-        # autocommit: `_begin` issues BEGIN itself, together with the context.
         return ConnectionPool(
             self.url,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
             open=False,
-            kwargs={**self._connect_kwargs, "autocommit": True},
+            kwargs=self._connect_kwargs,
+            configure=_configure,
             name="portfolio",
             # The pool retries a lost connection with exponential backoff (1, 2, 4, 8, 16 s...),
             # so after a long outage it could sleep through a recovered server for half a
@@ -146,31 +156,28 @@ class Database:
 
     @contextmanager
     def _begin(self, tenant: str, user: str) -> Iterator[psycopg.Connection]:
-        """One transaction on a pooled connection: BEGIN plus context, the caller's block,
-        then COMMIT (or ROLLBACK when the block raises). Three round trips in all.
+        """One transaction on a pooled connection: the context, then the caller's block; the
+        pool commits it, or rolls it back when the block raises.
 
         A connection can die while idle in the pool (a PostgreSQL restart). Nothing has run on
-        it when BEGIN fails, so the pool's other idle connections are checked (the dead ones
-        dropped) and the transaction starts again once, on a good connection: a restart stays
-        invisible to callers without a health-check round trip on every checkout.
+        it when entering the context fails, so the pool's other idle connections are checked
+        (the dead ones dropped) and the transaction starts again once, on a good connection:
+        a restart stays invisible to callers without a health-check round trip on every
+        checkout.
         """
         for attempt in (1, 2):
-            with self.pool.connection() as conn:
-                try:
-                    ClientCursor(conn).execute(BEGIN_WITH_CONTEXT, (tenant, user))
-                except psycopg.OperationalError:
-                    if attempt == 2 or not conn.closed:
-                        raise
-                else:
+            try:
+                with self.pool.connection() as conn:
                     try:
-                        yield conn
-                    except BaseException:
-                        if not conn.closed and conn.info.transaction_status != IDLE:
-                            conn.execute("ROLLBACK")
-                        raise
-                    conn.execute("COMMIT")
+                        conn.execute(ENTER_CONTEXT, (tenant, user))
+                    except psycopg.OperationalError:
+                        if attempt == 2 or not conn.closed:
+                            raise
+                        raise _Reconnect() from None
+                    yield conn
                     return
-            self.pool.check()
+            except _Reconnect:
+                self.pool.check()
 
     def ping(self) -> bool:
         """Return True when the database answers a trivial query (for /readyz)."""
@@ -184,9 +191,15 @@ class Database:
             return False
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    # Explicit, so the per-user limit (an advisory lock, then a count) holds on a server whose
+    # default is REPEATABLE READ or SERIALIZABLE too.
+    conn.isolation_level = IsolationLevel.READ_COMMITTED
+
+
 @contextmanager
 def _domain_errors() -> Iterator[None]:
-    """Turn the database's refusals into the domain errors of `errors.py`."""
+    """Turn the database's refusals into domain errors."""
     try:
         yield
     except PoolTimeout as exc:

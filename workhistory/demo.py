@@ -1,18 +1,16 @@
-"""`flask --app app ...` commands: db upgrade, demo, user create."""
+"""The demo workspace `make run` seeds on the embedded server: a user with realistic artifacts.
+
+Only ever seeded on the embedded server (SPEC §2): `seed()` is called by `flask demo` and by
+`make run`, never on a `DATABASE_URL` deployment unless an operator asks for it by name.
+"""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
-import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
-
-import accounts
-import artifacts
-import migrate
-from errors import DuplicateEmail
+from workhistory.data import accounts, artifacts
+from workhistory.data.db import Database
+from workhistory.data.errors import DuplicateEmail
 
 DEMO_WORKSPACE = "Northwind Analytics (demo)"
 DEMO_EMAIL = "demo@example.com"
@@ -61,72 +59,18 @@ DEMO_ARTIFACTS = [
 ]
 
 
-def register(app: Flask) -> None:
-    app.cli.add_command(db_group)
-    app.cli.add_command(demo)
-    app.cli.add_command(user_group)
-
-
-# AppGroup and with_appcontext push the app context for every command, also when the commands
-# run outside the `flask` launcher (app.test_cli_runner(), a bare click invocation).
-@click.group("db", cls=AppGroup, help="Database schema commands.")
-def db_group():
-    pass
-
-
-@db_group.command("upgrade")
-def db_upgrade():
-    """Apply pending migrations (safe to run twice, and from two processes at once)."""
-    applied = migrate.upgrade(current_app.config["DATABASE_URL"])
-    names = ": " + ", ".join(applied) if applied else ""
-    click.echo(f"applied {len(applied)} migration(s){names}")
-
-
-@click.command("demo")
-@click.option("--first-start", is_flag=True,
-              help="Seed only on the embedded server and only if the demo user is absent.")
-@with_appcontext
-def demo(first_start: bool):
-    """Seed the demo workspace with realistic artifacts and print its login."""
-    app_db = current_app.extensions["db"]
-    if first_start and not current_app.config["EMBEDDED_DB"]:
-        click.echo("DATABASE_URL is set: the demo workspace is not seeded.")
-        return
+def seed(db: Database) -> bool:
+    """Create the demo workspace, its user and artifacts; False when it already exists."""
     try:
-        user = accounts.create_workspace(
-            app_db, DEMO_WORKSPACE, DEMO_EMAIL, "Dana Demo", DEMO_PASSWORD
-        )
+        user = accounts.create_workspace(db, DEMO_WORKSPACE, DEMO_EMAIL, "Dana Demo",
+                                         DEMO_PASSWORD)
     except DuplicateEmail:
-        if not first_start:
-            click.echo("The demo workspace already exists.")
-    else:
+        return False
+    with db.transaction(user.actor):  # all of it or none
         for values in DEMO_ARTIFACTS:
-            artifacts.create_artifact(app_db, user.actor, dict(values))
-        click.echo(f"Seeded the demo workspace with {len(DEMO_ARTIFACTS)} artifacts.")
-    click.echo(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  ->  http://127.0.0.1:5000/login")
+            artifacts.create_artifact(db, user.actor, dict(values))
+    return True
 
 
-@click.group("user", cls=AppGroup, help="User accounts.")
-def user_group():
-    pass
-
-
-@user_group.command("create")
-@click.option("--workspace", required=True, help="Workspace name; created when none has it.")
-@click.option("--email", required=True)
-@click.option("--name", "display_name", required=True)
-def user_create(workspace: str, email: str, display_name: str):
-    """Create a user; the password is read from standard input."""
-    password = sys.stdin.readline().rstrip("\r\n")
-    app_db = current_app.extensions["db"]
-    try:
-        tenant_id = accounts.find_workspace(app_db, workspace)
-        if tenant_id is None:
-            user = accounts.create_workspace(app_db, workspace, email, display_name, password)
-            click.echo(f"created workspace {workspace!r} ({user.tenant_id})")
-        else:
-            user = accounts.add_user(app_db, tenant_id, email, display_name, password)
-            click.echo(f"joined workspace {workspace!r} ({tenant_id})")
-    except (ValueError, DuplicateEmail) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"created user {user.email} ({user.user_id})")
+def login_line(base_url: str) -> str:
+    return f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  ->  {base_url}/login"

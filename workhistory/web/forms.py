@@ -1,0 +1,210 @@
+"""Every form of the app, declared one way: WTForms fields whose rule is a `Cleaned` cleaner.
+
+A form keeps every submitted value as the raw text the user typed (so a re-rendered form shows
+their input unchanged) and, once `validate()` passes, holds the cleaned values in `values`.
+
+The artifact form is partial on update (SPEC §5): a field absent from the submission is neither
+validated nor changed; a field present but empty clears an optional value (None, '' for the
+description, [] for the skill ids) and is an error for the title, the type and the visibility.
+On create an absent title is an error and other absent fields take the database defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from workhistory.data.artifacts import WorkArtifactEntry
+from workhistory.web import rules
+
+TYPE_LABELS = {
+    "document": "Document",
+    "code": "Code",
+    "analysis": "Analysis",
+    "presentation": "Presentation",
+    "design": "Design",
+    "process": "Process",
+    "other": "Other",
+}
+VISIBILITY_LABELS = {"private": "Private: only you", "team": "Team: your workspace"}
+
+
+class Cleaned:
+    """A field's rule: run `clean` on the submitted text (the list of values when `many`)
+    and keep the result as `field.cleaned`; a `ValueError` becomes the field's error."""
+
+    def __init__(self, clean: Callable[[Any], Any], *, many: bool = False):
+        self.clean = clean
+        self.many = many
+
+    def __call__(self, form, field) -> None:
+        values = field.raw_data or [""]
+        try:
+            # A single-valued field sent twice counts as its first value, as WTForms reads it.
+            field.cleaned = self.clean(values if self.many else values[0])
+        except ValueError as exc:
+            raise StopValidation(str(exc)) from None
+
+
+class SentOnly:
+    """Partial updates: skip the rest of a field's rules when the request did not send it.
+    On create, the fields in `form.REQUIRED` are checked even when absent."""
+
+    def __call__(self, form, field) -> None:
+        if field.raw_data or (not form.partial and field.name in form.REQUIRED):
+            return
+        raise StopValidation()  # no message: not an error, just not part of this change
+
+
+_UNSET = object()
+
+
+class RuleForm(FlaskForm):
+    """A form whose fields carry `Cleaned` rules; `values` maps each checked field to its
+    cleaned value once `validate()` passed (empty otherwise)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        for field in self:
+            field.cleaned = _UNSET
+        valid = super().validate(extra_validators)
+        self.values = {
+            field.name: field.cleaned for field in self if field.cleaned is not _UNSET
+        } if valid else {}
+        return valid
+
+
+class SkillIdsField(StringField):
+    """Text of comma or newline separated ids; a repeated field is joined for redisplay."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = ", ".join(valuelist) if len(valuelist) > 1 else valuelist[0]
+
+
+class ChoiceField(StringField):
+    """A <select>: `choices` maps values to labels. The raw value is kept like any text, so
+    an unknown value is reported by its rule rather than dropped while processing."""
+
+    def __init__(self, label: str, *, choices: dict[str, str], **kwargs):
+        super().__init__(label, **kwargs)
+        self.choices = list(choices.items())
+
+
+def _artifact_field(field_class, label: str, clean, *, many: bool = False, **kwargs):
+    return field_class(label, validators=[SentOnly(), Cleaned(clean, many=many)], **kwargs)
+
+
+class ArtifactForm(RuleForm):
+    """Create or (with `partial=True`) update an artifact. See the module docstring."""
+
+    REQUIRED = frozenset({"title"})
+    # On-screen order: the first invalid field in it gets focus.
+    FIELDS = ("title", "description", "artifact_type", "artifact_date",
+              "estimated_hours_saved", "visibility", "source_url", "suggested_skill_ids")
+
+    title = _artifact_field(StringField, "Title", rules.clean_title)
+    description = _artifact_field(TextAreaField, "Description", rules.clean_description)
+    artifact_type = _artifact_field(ChoiceField, "Type", rules.clean_type,
+                                    choices=TYPE_LABELS, default="other")
+    artifact_date = _artifact_field(StringField, "Date of the work", rules.clean_date)
+    estimated_hours_saved = _artifact_field(StringField, "Hours saved", rules.clean_hours)
+    visibility = _artifact_field(ChoiceField, "Who can see it", rules.clean_visibility,
+                                 choices=VISIBILITY_LABELS, default="private")
+    source_url = _artifact_field(StringField, "Link", rules.clean_url)
+    suggested_skill_ids = _artifact_field(SkillIdsField, "Skill ids", rules.clean_skill_ids,
+                                          many=True)
+    version = _artifact_field(HiddenField, "Version", rules.clean_version)
+
+    def __init__(self, *args, partial: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partial = partial
+
+    @classmethod
+    def for_entry(cls, entry: WorkArtifactEntry) -> ArtifactForm:
+        """A form filled with a saved artifact (the edit form), ignoring any request body."""
+        return cls(formdata=None, data=display_values(entry), partial=True)
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The cleaned column values to write (after a successful `validate()`)."""
+        return {name: value for name, value in self.values.items() if name in self.FIELDS}
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.values.get("version")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.version.errors:  # an out-of-date form is the form's problem, not a field's
+            self.form_errors.extend(self.version.errors)
+            self.version.errors = []
+        return valid
+
+    def fill_absent(self, entry: WorkArtifactEntry, version: int | None = None) -> None:
+        """Show `entry`'s saved values in fields the request did not send (and its version),
+        so re-submitting the re-rendered form never clears what the user did not touch."""
+        saved = display_values(entry)
+        for name in self.FIELDS:
+            if not self[name].raw_data:
+                self[name].data = saved[name]
+        if version is not None or not self.version.raw_data:
+            self.version.data = str(version if version is not None else entry.version)
+
+    @property
+    def focus(self) -> str:
+        """What gets focus when the form is shown: the first invalid field in on-screen order,
+        else the form's own message ("form"), else the title."""
+        first_invalid = next((name for name in self.FIELDS if self[name].errors), None)
+        return first_invalid or ("form" if self.form_errors else "title")
+
+
+def display_values(entry: WorkArtifactEntry) -> dict[str, str]:
+    """The saved artifact as the strings its form fields show."""
+    return {
+        "title": entry.title,
+        "description": entry.description,
+        "artifact_type": entry.artifact_type,
+        "artifact_date": entry.artifact_date.isoformat() if entry.artifact_date else "",
+        "estimated_hours_saved": rules.format_hours(entry.estimated_hours_saved),
+        "visibility": entry.visibility,
+        "source_url": entry.source_url or "",
+        "suggested_skill_ids": ", ".join(entry.suggested_skill_ids),
+        "version": str(entry.version),
+    }
+
+
+# --- Accounts -------------------------------------------------------------------------------
+def _account_field(field_class, label: str, clean, **kwargs):
+    return field_class(label, validators=[Cleaned(clean)], **kwargs)
+
+
+class SignupForm(RuleForm):
+    workspace = _account_field(
+        StringField, "Workspace name", rules.clean_name,
+        description="Your team or organisation, e.g. “Northwind Analytics”.",
+    )
+    name = _account_field(StringField, "Your name", rules.clean_name)
+    email = _account_field(EmailField, "Email", rules.clean_email)
+    password = _account_field(
+        PasswordField, "Password", rules.clean_new_password,
+        description=f"{rules.PASSWORD_MIN} to {rules.PASSWORD_MAX} characters.",
+    )
+
+
+class LoginForm(RuleForm):
+    email = _account_field(EmailField, "Email", rules.clean_login_email)
+    password = _account_field(PasswordField, "Password", rules.clean_password)
+    next = HiddenField()
+
+
+class JoinForm(RuleForm):
+    """Sign-up through an invite: the same fields as SignupForm; the invite names the
+    workspace."""
+
+    name = SignupForm.name
+    email = SignupForm.email
+    password = SignupForm.password
