@@ -1,9 +1,9 @@
 # The two set-up commands of the README. Both work on a fresh machine with Python 3.11+ and make.
 PYTHON ?= python3
+PORT   ?= 5000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-FLASK  := $(BIN)/flask --app app
 
 .PHONY: run test lint bench clean
 
@@ -14,16 +14,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Starts the embedded PostgreSQL under instance/ (unless DATABASE_URL is set), migrates,
-# seeds the demo workspace on first start and serves on http://127.0.0.1:5000.
+# seeds the demo workspace on first start and serves on http://127.0.0.1:$(PORT); Ctrl+C
+# stops the server and the embedded PostgreSQL it started.
 run: $(STAMP)
-	$(FLASK) db upgrade
-	$(FLASK) demo --first-start
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m workhistory.devserver --port $(PORT)
 
 # The whole suite, browser tests included, on a PostgreSQL the tests start themselves
-# (TEST_DATABASE_URL points them at another server instead).
+# (TEST_DATABASE_URL points them at another server instead). Installs Chromium, PgBouncer
+# and Redis first when they are missing and it can (root with apt-get).
 test: $(STAMP)
-	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/python scripts/ensure_tools.py
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
