@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined
 
 from workhistory import cli, embedded_pg
 from workhistory.data.db import Database
-from workhistory.web import errors, filters, htmx, login, ratelimit, rows, security
+from workhistory.web import assets, errors, filters, htmx, login, ratelimit, rows, security
 
 STATIC = Path(__file__).with_name("static")
 csrf = CSRFProtect()
@@ -62,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login.init_app(app)
     _register_blueprints(app)
-    for part in (filters, rows, htmx, security, ratelimit, errors, cli):
+    for part in (filters, rows, htmx, assets, security, ratelimit, errors, cli):
         part.init_app(app)
     return app
 
