@@ -36,7 +36,8 @@ CREATE FUNCTION url_is_plain(u text) RETURNS boolean
   $$;
 
 -- Existing rows are brought into line first, so that the constraints below are validated
--- rather than left NOT VALID: hidden characters are removed from names and titles (a name
+-- rather than left NOT VALID: control characters in names and titles become spaces (a line
+-- break in a title was the likely one), the other hidden characters are removed (a name
 -- left with nothing visible gets a neutral placeholder), and a link that a browser would
 -- read differently from how it was shown is removed (kept, it would keep misleading).
 -- Forced row-level security hides every row from the owner, so it is lifted for this
@@ -46,15 +47,15 @@ ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE users NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE work_artifacts NO FORCE ROW LEVEL SECURITY;
 
-UPDATE tenants SET name = btrim(regexp_replace(name, '[\x01-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
+UPDATE tenants SET name = btrim(regexp_replace(regexp_replace(name, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
  WHERE text_has_hidden(name);
 UPDATE tenants SET name = 'Unnamed workspace' WHERE NOT text_has_visible(name);
 
-UPDATE users SET display_name = btrim(regexp_replace(display_name, '[\x01-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
+UPDATE users SET display_name = btrim(regexp_replace(regexp_replace(display_name, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
  WHERE text_has_hidden(display_name);
 UPDATE users SET display_name = 'Unnamed member' WHERE NOT text_has_visible(display_name);
 
-UPDATE work_artifacts SET title = btrim(regexp_replace(title, '[\x01-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'), E' \t\r\n\f\x0B')
+UPDATE work_artifacts SET title = btrim(regexp_replace(regexp_replace(title, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'), E' \t\r\n\f\x0B')
  WHERE text_has_hidden(title);
 UPDATE work_artifacts SET title = 'Untitled artifact' WHERE NOT text_has_visible(title);
 UPDATE work_artifacts SET source_url = NULL WHERE NOT url_is_plain(source_url);

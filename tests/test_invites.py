@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from tests.support import HTMX, PASSWORD, csrf_token, run_together, sign_in, unique_email
 from workhistory.data import invites
 from workhistory.data.errors import DuplicateEmail, NotFound
+from workhistory.web import login
 
 LINK = re.compile(r'value="(https?://[^"]+/join/([A-Za-z0-9_-]+))"')
 
@@ -226,7 +227,7 @@ def test_join_with_an_existing_email_keeps_the_invite_open(app, admin, owner):
     client = app.test_client()
     response = _join(client, token, email=owner.email.upper())
     assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    assert "cannot be used for a new account" in response.get_data(as_text=True)
     assert _invite_row(admin, token)["used_by"] is None
     assert _join(client, token).status_code == 303
 
@@ -257,13 +258,19 @@ def test_join_starts_a_fresh_session(app, owner, make_workspace):
     client = app.test_client()
     previous = make_workspace(name="Previous Co", display_name="Pre Vious")
     sign_in(client, previous)
+    before = client.get_cookie(login.COOKIE).value
     with client.session_transaction() as session:
         session["planted"] = "value"
     assert _join(client, token, name="Fresh Member").status_code == 303
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["display_name"] == "Fresh Member"
-        assert session["_user_id"].startswith(f"{owner.tenant_id}:")
+    after = client.get_cookie(login.COOKIE).value
+    assert after != before and after.startswith(f"{owner.tenant_id}.")
+    assert "Fresh Member" in client.get("/account").get_data(as_text=True)
+    # The previous member's session ended with the join: its cookie signs nobody in.
+    old = app.test_client()
+    old.set_cookie(login.COOKIE, before)
+    assert old.get("/portfolio").status_code == 303
 
 
 def test_join_is_rate_limited_per_address(app, owner, monkeypatch):
