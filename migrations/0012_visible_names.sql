@@ -47,18 +47,25 @@ ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE users NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE work_artifacts NO FORCE ROW LEVEL SECURITY;
 
-UPDATE tenants SET name = btrim(regexp_replace(regexp_replace(name, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
- WHERE text_has_hidden(name);
-UPDATE tenants SET name = 'Unnamed workspace' WHERE NOT text_has_visible(name);
+-- A cleaned value, or `fallback` when nothing visible is left (one UPDATE per column, so no
+-- row ever passes through an empty value that the length checks would refuse).
+CREATE FUNCTION pg_temp.cleaned(t text, fallback text) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  AS $$
+    SELECT CASE WHEN public.text_has_visible(c) THEN c ELSE fallback END
+      FROM (SELECT btrim(regexp_replace(regexp_replace(t, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'),
+                   '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'),
+                   E' \t\r\n\f\x0B') AS c) AS x
+  $$;
 
-UPDATE users SET display_name = btrim(regexp_replace(regexp_replace(display_name, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'))
- WHERE text_has_hidden(display_name);
-UPDATE users SET display_name = 'Unnamed member' WHERE NOT text_has_visible(display_name);
-
-UPDATE work_artifacts SET title = btrim(regexp_replace(regexp_replace(title, '[\x01-\x1f\x7f-\x9f]', ' ', 'g'), '[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]', '', 'g'), E' \t\r\n\f\x0B')
- WHERE text_has_hidden(title);
-UPDATE work_artifacts SET title = 'Untitled artifact' WHERE NOT text_has_visible(title);
+UPDATE tenants SET name = pg_temp.cleaned(name, 'Unnamed workspace')
+ WHERE text_has_hidden(name) OR NOT text_has_visible(name);
+UPDATE users SET display_name = pg_temp.cleaned(display_name, 'Unnamed member')
+ WHERE text_has_hidden(display_name) OR NOT text_has_visible(display_name);
+UPDATE work_artifacts SET title = pg_temp.cleaned(title, 'Untitled artifact')
+ WHERE text_has_hidden(title) OR NOT text_has_visible(title);
 UPDATE work_artifacts SET source_url = NULL WHERE NOT url_is_plain(source_url);
+DROP FUNCTION pg_temp.cleaned(text, text);
 
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
 ALTER TABLE users FORCE ROW LEVEL SECURITY;

@@ -83,7 +83,8 @@ def test_reset_role_gains_nothing(runtime_url, victim):
 @pytest.mark.parametrize("target", ["portfolio_auth", "owner", "postgres"])
 def test_no_other_role_can_be_entered(runtime_url, deploy_roles, target):
     role = {"owner": deploy_roles[0]}.get(target, target)
-    for statement in ("SELECT set_config('role', %s, true)", "SELECT set_config('role', %s, false)"):
+    for local in ("true", "false"):
+        statement = f"SELECT set_config('role', %s, {local})"
         with _runtime(runtime_url) as conn, pytest.raises(pg_errors.InsufficientPrivilege):
             conn.execute(statement, (role,))
     with _runtime(runtime_url) as conn, pytest.raises(pg_errors.InsufficientPrivilege):
