@@ -14,13 +14,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
-from flask_login import login_required
 
 from workhistory.data import artifacts
 from workhistory.data.errors import Conflict, InvalidData, LimitReached, NotFound
 from workhistory.web import csv_export, htmx
 from workhistory.web.context import current_actor, get_db
 from workhistory.web.forms import ArtifactForm, display_values
+from workhistory.web.login import login_required
 
 bp = Blueprint("portfolio", __name__)
 

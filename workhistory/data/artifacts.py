@@ -18,7 +18,7 @@ from uuid import UUID
 
 from psycopg import sql
 
-from workhistory.data.db import Actor, Database
+from workhistory.data.db import Actor, Database, unit_of_work
 from workhistory.data.errors import Conflict, NotFound
 
 LIMIT = 50
@@ -146,6 +146,7 @@ def parse_id(raw: str | UUID) -> UUID:
         raise NotFound() from None
 
 
+@unit_of_work
 def list_artifacts(db: Database, actor: Actor) -> Portfolio:
     """Return the actor's own artifacts in page order. One statement, served by
     `work_artifacts_owner_page_idx`."""
@@ -155,6 +156,7 @@ def list_artifacts(db: Database, actor: Actor) -> Portfolio:
     return Portfolio([WorkArtifactEntry.from_row(r) for r in rows])
 
 
+@unit_of_work
 def list_team_artifacts(db: Database, actor: Actor, owner_id: UUID) -> list[WorkArtifactEntry]:
     """Return a colleague's `team` artifacts in page order (a read-only view of their work).
 
@@ -167,6 +169,7 @@ def list_team_artifacts(db: Database, actor: Actor, owner_id: UUID) -> list[Work
     return [WorkArtifactEntry.from_row(r) for r in rows]
 
 
+@unit_of_work
 def get_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> WorkArtifactEntry:
     """Return one of the actor's own artifacts. Raises `NotFound` for any other id."""
     aid = parse_id(artifact_id)
@@ -177,6 +180,7 @@ def get_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> WorkArt
     return WorkArtifactEntry.from_row(row)
 
 
+@unit_of_work
 def create_artifact(
     db: Database, actor: Actor, values: dict[str, Any]
 ) -> tuple[WorkArtifactEntry, Summary]:
@@ -201,6 +205,7 @@ def create_artifact(
     return WorkArtifactEntry.from_row(row), _summary(row)
 
 
+@unit_of_work
 def update_artifact(
     db: Database,
     actor: Actor,
@@ -241,6 +246,7 @@ def update_artifact(
     return WorkArtifactEntry.from_row(row), _summary(row)
 
 
+@unit_of_work
 def delete_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> Summary:
     """Delete one of the actor's artifacts; return the owner's totals without it.
     Raises `NotFound` for any id that is not the actor's."""

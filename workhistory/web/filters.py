@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 
-from workhistory.web.rules import today_utc
+from workhistory.web.rules import link_host, today_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -21,9 +23,52 @@ def day(value: date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def link_path(url: str) -> str:
+    """What follows the host in a link (path, query, fragment), for showing after it."""
+    parts = urlsplit(url)
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    rest += f"#{parts.fragment}" if parts.fragment else ""
+    return "" if rest == "/" else rest
+
+
+def moment(value: datetime) -> str:
+    """How long ago, for reading (just now, 5 minutes ago, 3 hours ago), else the day."""
+    seconds = (datetime.now(UTC) - value).total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return day(value) if unit == "day" and n > 6 else f"{n} {unit}{'s' * (n != 1)} ago"
+    return "just now"
+
+
+# (pattern in the User-Agent, name), the first match wins: Edge and Opera also say Chrome,
+# Chrome also says Safari.
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+            ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+           ("CrOS", "ChromeOS"), ("Windows", "Windows"), ("Mac OS X", "macOS"),
+           ("Macintosh", "macOS"), ("Linux", "Linux"))
+
+
+def device(user_agent: str) -> str:
+    """A session's device in words (Firefox on Windows), from its User-Agent."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or system
+    word = re.match(r"[\w.-]{1,40}", user_agent)  # curl/8.0, python-requests/2.31 ...
+    return word.group(0) if word else "Unknown device"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(hours, "hours")
     app.add_template_filter(day, "day")
+    app.add_template_filter(moment, "moment")
+    app.add_template_filter(device, "device")
+    app.add_template_filter(link_host, "link_host")
+    app.add_template_filter(link_path, "link_path")
 
     @app.context_processor
     def page_globals():

@@ -201,6 +201,14 @@ class LoginForm(RuleForm):
     next = HiddenField()
 
 
+class PasswordChangeForm(RuleForm):
+    current_password = _account_field(PasswordField, "Current password", rules.clean_password)
+    new_password = _account_field(
+        PasswordField, "New password", rules.clean_new_password,
+        description=f"{rules.PASSWORD_MIN} to {rules.PASSWORD_MAX} characters.",
+    )
+
+
 class JoinForm(RuleForm):
     """Sign-up through an invite: the same fields as SignupForm; the invite names the
     workspace."""
