@@ -111,8 +111,8 @@ def _json_rows(text: str) -> list[Row]:
                           " Export JSON gave, unchanged.") from None
     items = document.get("artifacts") if isinstance(document, dict) else None
     if not isinstance(items, list):
-        raise FileRefused('This JSON file is not an export of this app: it has no'
-                          ' "artifacts" list.')
+        raise FileRefused("This JSON file is not an export of this app: it has no"
+                          " “artifacts” list.")
     return [_json_row(number, item) for number, item in enumerate(items[:LIMIT + 1], 1)]
 
 
