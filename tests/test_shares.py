@@ -86,7 +86,7 @@ def test_the_list_shows_scope_count_expiry_and_last_opening(app, world):
     client = app.test_client()
     token = _create(client, world["owner"], label="Recruiter", expiry="never")
     page = client.get("/shares").get_data(as_text=True)
-    assert "All team artifacts: 2 shown" in page and "Never expires" in page
+    assert "All team artifacts: 2 shown" in page and "never expires" in page
     assert "never opened" in page
     app.test_client().get(f"/s/{token}")
     page = client.get("/shares").get_data(as_text=True)

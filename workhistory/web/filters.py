@@ -66,8 +66,8 @@ def insight_rows(groups, kind: str) -> list[tuple[str, str, float]]:
 def share_expiry(share, now: datetime) -> str:
     """When a share link stops or stopped working, in words."""
     if share.expires_at is None:
-        return "Never expires"
-    word = "Expired" if share.expires_at <= now else "Expires"
+        return "never expires"
+    word = "expired" if share.expires_at <= now else "expires"
     return f"{word} {day(share.expires_at)}"
 
 
