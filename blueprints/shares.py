@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from workhistory.data import artifacts, shares
-from workhistory.data.errors import InvalidData, LimitReached
+from workhistory.data.errors import InvalidData
 from workhistory.web import htmx, ratelimit
 from workhistory.web.context import current_actor, get_db
 from workhistory.web.forms import ShareForm
@@ -56,9 +56,9 @@ def create():
             new = shares.create_share(get_db(), current_actor(), form.values["label"],
                                       form.values["scope"], form.values["expiry"],
                                       form.values["artifact_ids"])
-        except (InvalidData, LimitReached) as exc:
+        except InvalidData as exc:  # a chosen artifact was deleted or made private meanwhile
             form.form_errors.append(exc.public_message)
-            status, message = 409 if isinstance(exc, LimitReached) else 422, exc.public_message
+            message = exc.public_message
         else:
             status, message = 201, ANNOUNCE["created"]
             new_link = url_for("share_page.resume", token=new.token, _external=True)

@@ -123,65 +123,28 @@ CREATE POLICY shares_open_touch ON shares FOR UPDATE TO portfolio_auth
 
 -- The live share (not revoked, not expired) whose token has this hash: its id, workspace and
 -- owner, with the owner's display name and the workspace's name for the page; no row for a
--- revoked, expired or unknown one. Its last opening is noted at most once a minute, skipping
--- a row another transaction is noting right now rather than waiting for it. The caller
--- enters the share viewer context from this answer (workhistory/data/db.py).
+-- revoked, expired or unknown one. Its last opening is noted, at most once a minute (so a
+-- link opened by many at once writes its row about once a minute, not once per view). The
+-- caller enters the share viewer context from this answer (workhistory/data/db.py).
 CREATE FUNCTION share_open(p_token_hash text)
   RETURNS TABLE (share_id uuid, tenant_id uuid, user_id uuid, owner_name text,
                  workspace_name text)
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  LANGUAGE sql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
   AS $$
-DECLARE
-  s record;
-BEGIN
-  SELECT x.id, x.tenant_id, x.user_id, x.last_opened_at INTO s
-    FROM public.shares x
-   WHERE x.token_hash = p_token_hash
-     AND x.revoked_at IS NULL
-     AND (x.expires_at IS NULL OR x.expires_at > now());
-  IF NOT FOUND THEN
-    RETURN;
-  END IF;
-  IF s.last_opened_at IS NULL OR s.last_opened_at < now() - interval '1 minute' THEN
-    UPDATE public.shares x SET last_opened_at = now()
-     WHERE (x.tenant_id, x.id) IN (
-       SELECT y.tenant_id, y.id FROM public.shares y
-        WHERE y.tenant_id = s.tenant_id AND y.id = s.id
-          AND (y.last_opened_at IS NULL OR y.last_opened_at < now() - interval '1 minute')
-          FOR UPDATE SKIP LOCKED);
-  END IF;
-  RETURN QUERY
-    SELECT s.id, s.tenant_id, s.user_id, u.display_name, t.name
-      FROM public.users u JOIN public.tenants t ON t.id = u.tenant_id
-     WHERE u.tenant_id = s.tenant_id AND u.id = s.user_id;
-END
-$$;
+    WITH live AS (
+      SELECT x.id, x.tenant_id, x.user_id FROM public.shares x
+       WHERE x.token_hash = p_token_hash AND x.revoked_at IS NULL
+         AND (x.expires_at IS NULL OR x.expires_at > now())
+    ), noted AS (
+      UPDATE public.shares y SET last_opened_at = now() FROM live
+       WHERE y.tenant_id = live.tenant_id AND y.id = live.id
+         AND (y.last_opened_at IS NULL OR y.last_opened_at < now() - interval '1 minute')
+    )
+    SELECT live.id, live.tenant_id, live.user_id, u.display_name, t.name
+      FROM live JOIN public.users u ON u.tenant_id = live.tenant_id AND u.id = live.user_id
+      JOIN public.tenants t ON t.id = live.tenant_id
+  $$;
 ALTER FUNCTION share_open(text) OWNER TO portfolio_auth;
 REVOKE ALL ON FUNCTION share_open(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION share_open(text) TO portfolio_app;
-
--- At most 20 live (unrevoked, unexpired) links per user, like the open invites of 0011: a
--- BEFORE INSERT trigger under a transaction-scoped advisory lock keyed by the owner, whose
--- count then runs with a fresh READ COMMITTED snapshot, so concurrent creates cannot pass it.
-CREATE FUNCTION shares_enforce_live_limit() RETURNS trigger
-  LANGUAGE plpgsql
-  SET search_path = pg_catalog, pg_temp
-  AS $$
-DECLARE
-  n integer;
-BEGIN
-  PERFORM pg_advisory_xact_lock(53, hashtext(NEW.user_id::text));
-  SELECT count(*) INTO n FROM public.shares
-   WHERE tenant_id = NEW.tenant_id AND user_id = NEW.user_id
-     AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now());
-  IF n >= 20 THEN
-    RAISE EXCEPTION 'live share link limit of 20 reached for this user'
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'shares_live_per_user_limit';
-  END IF;
-  RETURN NEW;
-END
-$$;
-
-CREATE TRIGGER shares_enforce_live_limit BEFORE INSERT ON shares
-  FOR EACH ROW EXECUTE FUNCTION shares_enforce_live_limit();

@@ -16,12 +16,11 @@ from tests.support import (
     assert_no_traceback,
     csrf_token,
     make_artifact,
-    run_together,
     sign_in,
     unsafe_markup,
 )
 from workhistory.data import artifacts, shares
-from workhistory.data.errors import InvalidData, ShareLimitReached, ShareNotFound
+from workhistory.data.errors import InvalidData, ShareNotFound
 from workhistory.web.security import CONTENT_SECURITY_POLICY
 
 LINK = re.compile(r'value="(https?://[^"]+/s/([A-Za-z0-9_-]{43}))"')
@@ -141,15 +140,15 @@ def test_chosen_artifacts_only_the_owners_team_ones(db, world):
     assert shares.list_shares(db, owner.actor) == []
 
 
-def test_twenty_live_links_at_most_even_when_created_at_once(db, world):
-    owner = world["owner"]
-    results = run_together(25, lambda i: shares.create_share(
-        db, owner.actor, f"link {i}", "team", 7, []))
-    made = [r for r in results if isinstance(r, shares.NewShare)]
-    refused = [r for r in results if isinstance(r, ShareLimitReached)]
-    assert (len(made), len(refused)) == (20, 5)
-    shares.revoke_share(db, owner.actor, made[0].share.id)  # a revoked link frees a place
-    shares.create_share(db, owner.actor, "one more", "team", None, [])
+def test_creating_is_rate_limited_per_user(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_SHARES_PER_USER", "2 per hour")
+    client = app.test_client()
+    csrf = sign_in(client, world["owner"])
+    data = {"label": "x", "expiry": "30", "scope": "team", "csrf_token": csrf}
+    assert [client.post("/shares", data=data).status_code for _ in range(3)] == [201, 201, 429]
+    other = app.test_client()
+    other_csrf = sign_in(other, world["colleague"])
+    assert other.post("/shares", data={**data, "csrf_token": other_csrf}).status_code == 201
 
 
 # --- the public page ------------------------------------------------------------------------

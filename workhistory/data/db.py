@@ -52,7 +52,6 @@ from workhistory.data.errors import (
     LimitReached,
     NotFound,
     SessionEnded,
-    ShareLimitReached,
     ShareNotFound,
     TransientConflict,
     Unavailable,
@@ -371,6 +370,15 @@ def _open_share(conn: psycopg.Connection, viewer: ShareViewer) -> None:
     viewer.owner_name, viewer.workspace_name = row["owner_name"], row["workspace_name"]
 
 
+def one_row(conn: psycopg.Connection, query: str, params, missing: NotFound) -> dict:
+    """The row `query` returns, or raise `missing`: for a statement whose WHERE names the
+    owner, so that an id that is not the caller's is simply absent."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise missing
+    return row
+
+
 def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
     """Make a data function `fn(db, ...)` re-runnable as a whole through `db.run`: the
     decorator every public data function that opens a transaction wears."""
@@ -426,5 +434,4 @@ def _domain_errors(db: Database | None = None) -> Iterator[None]:
 _LIMITS = {
     "work_artifacts_per_user_limit": LimitReached,
     "invites_open_per_user_limit": InviteLimitReached,
-    "shares_live_per_user_limit": ShareLimitReached,
 }

@@ -53,13 +53,6 @@ class InviteLimitReached(LimitReached):
                " expires, to create another.")
 
 
-class ShareLimitReached(LimitReached):
-    """The user already has the maximum number of live share links."""
-
-    message = ("You have 20 live share links. Revoke one, or wait until one expires, to"
-               " create another.")
-
-
 class ShareNotFound(NotFound):
     """A share token that is unknown, revoked or expired: indistinguishable on purpose."""
 

@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 
 from workhistory.data import artifacts
 from workhistory.data.artifacts import Summary, parse_id
-from workhistory.data.db import Actor, Database, unit_of_work
+from workhistory.data.db import Actor, Database, one_row, unit_of_work
 from workhistory.data.errors import ImportGone, NotFound
 
 PENDING_FOR = timedelta(hours=1)
@@ -69,13 +69,9 @@ def import_pending(db: Database, actor: Actor, pending_id: str | UUID,
     except NotFound:
         raise ImportGone() from None
     with db.transaction(actor) as conn:
-        row = conn.execute(
-            "DELETE FROM pending_imports WHERE tenant_id = %s AND user_id = %s AND id = %s"
-            " AND created_at > now() - %s RETURNING rows",
-            (actor.tenant_id, actor.user_id, pid, PENDING_FOR),
-        ).fetchone()
-        if row is None:
-            raise ImportGone()
+        row = one_row(conn, "DELETE FROM pending_imports WHERE tenant_id = %s AND user_id = %s"
+                      " AND id = %s AND created_at > now() - %s RETURNING rows",
+                      (actor.tenant_id, actor.user_id, pid, PENDING_FOR), ImportGone())
         values = [to_values(fields) for fields in row["rows"]]
         created = [artifacts.create_artifact(db, actor, v) for v in values]
     summary = created[-1][1] if created else artifacts.list_artifacts(db, actor).summary

@@ -20,13 +20,12 @@ from uuid import UUID
 
 from workhistory.data import tokens
 from workhistory.data.artifacts import COLUMNS, WorkArtifactEntry, parse_id
-from workhistory.data.db import Actor, Database, ShareViewer, unit_of_work
+from workhistory.data.db import Actor, Database, ShareViewer, one_row, unit_of_work
 from workhistory.data.errors import InvalidData, NotFound, ShareNotFound
 from workhistory.data.insights import SkillEvidence, skill_evidence_sql
 
 EXPIRY_DAYS = (7, 30, 90)  # or None: never
 SCOPES = ("team", "chosen")
-LIVE_MAX = 20  # live links per user: the trigger of migration 0040
 
 # Which artifacts `w` the share `s` shows: the one place this is written in the app (the
 # share_viewer policy of migration 0040 admits the same rows). A further condition on the
@@ -116,8 +115,8 @@ def create_share(db: Database, actor: Actor, label: str, scope: str, expires_in:
 
     Returns it with its token; the database keeps only the token's hash. Raises
     `InvalidData` when a chosen artifact is not one of the actor's `team` artifacts (deleted
-    or made private since the form was shown: nothing is created) and `ShareLimitReached` at
-    `LIVE_MAX` live links (counted by the database, so concurrent creates cannot pass it).
+    or made private since the form was shown: nothing is created). How many a user creates
+    is bounded by a rate limit (web/ratelimit.py).
     """
     if scope not in SCOPES or (expires_in is not None and expires_in not in EXPIRY_DAYS):
         raise ValueError("unknown scope or expiry")
@@ -158,15 +157,11 @@ def list_shares(db: Database, actor: Actor) -> list[Share]:
 def revoke_share(db: Database, actor: Actor, share_id: str | UUID) -> None:
     """End one of the actor's links at once (again is no error). Raises `NotFound` for an id
     that is unknown, malformed or someone else's."""
-    sid = parse_id(share_id)
+    params = (actor.tenant_id, parse_id(share_id), actor.user_id)
     with db.transaction(actor) as conn:
-        row = conn.execute(
-            "UPDATE shares SET revoked_at = coalesce(revoked_at, now())"
-            " WHERE tenant_id = %s AND id = %s AND user_id = %s RETURNING id",
-            (actor.tenant_id, sid, actor.user_id),
-        ).fetchone()
-    if row is None:
-        raise NotFound("That share link does not exist.")
+        one_row(conn, "UPDATE shares SET revoked_at = coalesce(revoked_at, now())"
+                " WHERE tenant_id = %s AND id = %s AND user_id = %s RETURNING id", params,
+                NotFound("That share link does not exist."))
 
 
 @unit_of_work
