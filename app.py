@@ -95,9 +95,10 @@ def _secure() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, auth, health, people, portfolio
+    from blueprints import account, auth, health, imports, insights, people, portfolio, shares
 
-    for blueprint in (health.bp, auth.bp, portfolio.bp, people.bp, account.bp):
+    for blueprint in (health.bp, auth.bp, portfolio.bp, insights.bp, imports.bp, people.bp,
+                      account.bp, shares.bp, shares.public):
         app.register_blueprint(blueprint)
 
 
