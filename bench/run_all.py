@@ -21,6 +21,7 @@ BENCHMARKS = {
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],
     "scale": ["bench.scale"],
+    "peer": ["bench.peer"],  # needs Node.js and npm: builds ../shared/peer outside git
 }
 
 
