@@ -60,9 +60,11 @@ def section() -> list[str]:
         " order alternating between trials; the browser figures are the median of"
         f" {r['tries_per_trial']} tries per trial; wrk {r['wrk']} with the browser's"
         f" `Accept-Encoding: {r['accept_encoding']}`"
-        + (f"; a pair of load runs (one kind, both apps) is run again, at most {r['retries']}"
-           f" times, while processes outside the benchmark took more than {r['quiet_pct']:.0f} %"
-           " of the CPU" if "quiet_pct" in r else "")
+        + (f". The machine is shared: each part waits (up to 30 s) for a moment when"
+           f" processes outside the benchmark take at most {r['quiet_pct']:.0f} % of the CPU,"
+           f" and a pair of load runs (one kind, both apps) during which they took more is run"
+           f" again, at most {r['retries']} times, within {r['noise_budget_s']:.0f} s per run"
+           if "noise_budget_s" in r else "")
         + ". Each cell is the median over trials;"
         " ours / peer is taken within each trial, then the median. In the last column"
         " \"ours\" means ours is the better of the two on that figure.", "",
@@ -111,7 +113,8 @@ def section() -> list[str]:
                      f" save {t['ours']['save_ms']:.1f} / {t['peer']['save_ms']:.1f};"
                      f" `e` {t['ours']['edit_key_ms']:.1f} / {t['peer']['edit_click_ms']:.1f}"
                      + (f"; other processes up to {t['other_cpu_pct_max']:.0f} % of the CPU"
-                        if "other_cpu_pct_max" in t else "")
+                        f" in a load run, {t['browser_other_cpu_pct']:.0f} % in the browser part"
+                        if "browser_other_cpu_pct" in t else "")
                      + (f" (load runs: page {t['load_attempts']['page']}, edit"
                         f" {t['load_attempts']['edit']} attempts)"
                         if max(t.get("load_attempts", {"": 1}).values()) > 1 else ""))
