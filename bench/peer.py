@@ -670,9 +670,9 @@ class CpuMeter:
 
 def postmaster_pid(url: str) -> int:
     """ours' PostgreSQL server process: the parent of a backend."""
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # read while the backend is alive
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 # ---- memory ------------------------------------------------------------------------------
