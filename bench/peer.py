@@ -830,6 +830,20 @@ def run() -> dict:
     }
     median["ratio"] = {key: round(statistics.median(t["ratio"][key] for t in trials), 3)
                        for key in trials[0]["ratio"]}
+    # The same ratios over the pairs of load runs that other processes left alone.
+    quiet: dict[str, dict] = {}
+    for kind in ("page", "edit"):
+        kept = [t for t in trials
+                if max(t[s][f"{kind}_other_cpu_pct"] for s in ("ours", "peer")) <= QUIET_PCT]
+        quiet[kind] = {"pairs": len(kept), **{
+            key: round(statistics.median(t["ratio"][key] for t in kept), 3)
+            for key in trials[0]["ratio"] if key.startswith(kind + "_") and kept}}
+        for side in ("ours", "peer"):
+            if kept:
+                quiet[kind][side] = {
+                    key: round(statistics.median(t[side][key] for t in kept), 2)
+                    for key in trials[0][side] if key.startswith(kind + "_")}
+    median["ratio_quiet_pairs"] = quiet
     pooled = {side: {key: {"p50_ms": round(common.percentile(v, 50), 2),
                            "p95_ms": round(common.percentile(v, 95), 2),
                            "max_ms": round(max(v), 2), "count": len(v)}
