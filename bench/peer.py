@@ -1,7 +1,10 @@
 """Ours against the Next.js 16 peer (`../shared/peer/`), in the same run, interleaved.
 
-Run with `python -m bench.peer` (about 6 minutes). Needs Node.js 20+ with npm (the npm
-registry, for the peer's `npm install`), Debian's `chromium` and `wrk`.
+Run with `python -m bench.peer`: about 6 minutes on a quiet machine, up to about 12 when it has
+to wait out other work (below); the first run adds about 30 s for the peer's build. Needs
+Node.js 20+ with npm (the npm registry, for the peer's `npm install`), Debian's `chromium` and
+`wrk`, and the project's `.venv` (as `make test` creates it). PEER_TRIALS, PEER_TRIES,
+PEER_WRK_SECONDS, PEER_QUIET_PCT, PEER_RETRIES and PEER_NOISE_BUDGET_S override the defaults.
 
 The peer is built outside git, in `bench/out/peer-build/` (ignored; `$PEER_BUILD` overrides):
 the source is copied from `$PEER_SRC` (default `../shared/peer`), then `npm install` and
