@@ -791,6 +791,23 @@ def trial(number: int, browser, sides: list[Side], tmp: Path, timings: dict,
             "load_average_1m_at_end": round(os.getloadavg()[0], 2), "detail": details}
 
 
+def quiet_pairs(trials: list[dict]) -> dict:
+    """The load figures and ratios over only the pairs that other processes left alone."""
+    quiet: dict[str, dict] = {}
+    for kind in ("page", "edit"):
+        kept = [t for t in trials
+                if max(t[s][f"{kind}_other_cpu_pct"] for s in ("ours", "peer")) <= QUIET_PCT]
+        quiet[kind] = {"pairs": len(kept)}
+        if not kept:
+            continue
+        quiet[kind].update({key: round(statistics.median(t["ratio"][key] for t in kept), 3)
+                            for key in trials[0]["ratio"] if key.startswith(kind + "_")})
+        for side in ("ours", "peer"):
+            quiet[kind][side] = {key: round(statistics.median(t[side][key] for t in kept), 2)
+                                 for key in trials[0][side] if key.startswith(kind + "_")}
+    return quiet
+
+
 def run() -> dict:
     started = time.monotonic()
     build = build_peer()
@@ -833,20 +850,7 @@ def run() -> dict:
     }
     median["ratio"] = {key: round(statistics.median(t["ratio"][key] for t in trials), 3)
                        for key in trials[0]["ratio"]}
-    # The same ratios over the pairs of load runs that other processes left alone.
-    quiet: dict[str, dict] = {}
-    for kind in ("page", "edit"):
-        kept = [t for t in trials
-                if max(t[s][f"{kind}_other_cpu_pct"] for s in ("ours", "peer")) <= QUIET_PCT]
-        quiet[kind] = {"pairs": len(kept), **{
-            key: round(statistics.median(t["ratio"][key] for t in kept), 3)
-            for key in trials[0]["ratio"] if key.startswith(kind + "_") and kept}}
-        for side in ("ours", "peer"):
-            if kept:
-                quiet[kind][side] = {
-                    key: round(statistics.median(t[side][key] for t in kept), 2)
-                    for key in trials[0][side] if key.startswith(kind + "_")}
-    median["ratio_quiet_pairs"] = quiet
+    median["ratio_quiet_pairs"] = quiet_pairs(trials)
     pooled = {side: {key: {"p50_ms": round(common.percentile(v, 50), 2),
                            "p95_ms": round(common.percentile(v, 95), 2),
                            "max_ms": round(max(v), 2), "count": len(v)}
