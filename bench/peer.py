@@ -800,11 +800,12 @@ def quiet_pairs(trials: list[dict]) -> dict:
         quiet[kind] = {"pairs": len(kept)}
         if not kept:
             continue
+        keys = [f"{kind}_{k}" for k in ("rps", "p50_ms", "p99_ms")]
         quiet[kind].update({key: round(statistics.median(t["ratio"][key] for t in kept), 3)
-                            for key in trials[0]["ratio"] if key.startswith(kind + "_")})
+                            for key in keys})
         for side in ("ours", "peer"):
             quiet[kind][side] = {key: round(statistics.median(t[side][key] for t in kept), 2)
-                                 for key in trials[0][side] if key.startswith(kind + "_")}
+                                 for key in [*keys, f"{kind}_other_cpu_pct"]}
     return quiet
 
 
