@@ -141,8 +141,10 @@ def section() -> list[str]:
         "", "The peer's edit is its server action replayed: one save made in Chromium, its"
         " `POST /` recorded (`Next-Action`, `Next-Router-State-Tree` and React's multipart"
         " body), then sent by wrk with the title and row id substituted, round-robin over the"
-        " 50 rows; ours is the htmx PATCH of the title, round-robin too. Any answer that is not"
-        " 2xx fails the run, and after each edit run every row must show the title it wrote.",
+        " 50 rows; ours is the htmx PATCH of the title, round-robin too. Each request is sent"
+        " once by hand first (200, and the new title on the page); under load a 4xx, 5xx,"
+        " socket error or an answer shorter than that one (a redirect) fails the run, and after"
+        " each edit run every row must show the title it wrote.",
     ]
     return lines
 
