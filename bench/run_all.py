@@ -1,9 +1,10 @@
 """`make bench`: every benchmark in turn, then the results section of docs/PERFORMANCE.md.
 
 Each benchmark runs in its own process (a clean interpreter and its own throw-away
-PostgreSQL), one after another so they never compete for the cores. Takes about 10 minutes,
-most of it generating the 1,000,000-row table. `python -m bench.run_all http browser` runs
-only those; the report is rewritten from whatever results exist.
+PostgreSQL), one after another so they never compete for the cores. Takes about 16 minutes,
+most of it generating the 1,000,000-row table and the comparison with the Next.js peer (which
+needs Node.js and npm). `python -m bench.run_all http browser` runs only those; the report is
+rewritten from whatever results exist.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ BENCHMARKS = {
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],
     "scale": ["bench.scale"],
+    "peer": ["bench.peer"],  # needs Node.js and npm: builds ../shared/peer outside git
 }
 
 
