@@ -95,9 +95,9 @@ def _secure() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, auth, health, people, portfolio
+    from blueprints import account, auth, health, people, portfolio, skills
 
-    for blueprint in (health.bp, auth.bp, portfolio.bp, people.bp, account.bp):
+    for blueprint in (health.bp, auth.bp, portfolio.bp, skills.bp, people.bp, account.bp):
         app.register_blueprint(blueprint)
 
 

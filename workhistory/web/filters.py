@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 
+from workhistory import skills
 from workhistory.web.rules import link_host, today_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -74,4 +75,5 @@ def init_app(app: Flask) -> None:
     def page_globals():
         # Rows are rendered up to 50 times per page: one url_for here instead of three per
         # row. `today` bounds the date field ("not in the future").
-        return {"artifacts_url": url_for("portfolio.create"), "today": today_utc().isoformat()}
+        return {"artifacts_url": url_for("portfolio.create"), "today": today_utc().isoformat(),
+                "esco_version": skills.ESCO_VERSION, "esco_attribution": skills.ATTRIBUTION}

@@ -1,0 +1,144 @@
+-- name: search
+-- Autocomplete (SPEC §9): catalog skills and the workspace's custom skills whose labels hold
+-- every word typed, in any order, each as the start of a word of the label, or (words of four
+-- letters or more) as a slip of one (sharing at least 40% of its letter pairs). Case and
+-- accents are folded (skill_fold). Ranked: the exact label first, then labels that start with
+-- what was typed, then by how well the words matched, preferred labels before alternative
+-- ones, shorter before longer. A skill appears once, under its preferred label, with the label
+-- that matched (`matched`). Custom skills come from the artifacts the caller may read (their
+-- own and their workspace's team artifacts, under row-level security).
+-- %(q)s: the text typed; %(short)s: whether it is one or two characters; %(exclude)s: ids or
+-- custom labels already chosen; %(limit)s.
+WITH q AS (SELECT skill_fold(%(q)s) AS text),
+qw AS MATERIALIZED (
+  SELECT w.word, w.i::int AS i, char_length(w.word) AS len, skill_grams(w.word) AS grams
+    FROM q, unnest(skill_words_of(q.text)) WITH ORDINALITY AS w(word, i)
+   WHERE w.i <= 6
+),
+-- Vocabulary words that each typed word begins: those used by most labels, 300 of them (50
+-- for one or two letters: a short prefix stands for many words, and typing more narrows it).
+-- `~` sorts after every word character. One or two letters alone are a different question,
+-- answered by `starts` below.
+prefixed AS (
+  SELECT qw.i, v.word, CASE WHEN v.word = qw.word THEN 1.0 ELSE 0.9 END AS quality
+    FROM qw CROSS JOIN LATERAL (
+      SELECT v.word FROM skill_vocab v
+       WHERE v.word >= qw.word AND v.word < qw.word || '~'
+       ORDER BY cardinality(v.label_ids) DESC, v.word
+       LIMIT CASE WHEN qw.len <= 2 THEN 50 ELSE 300 END) AS v
+   WHERE NOT %(short)s
+),
+-- Words that share most letter pairs with a typed word of 4+ letters, among similar lengths.
+slips AS (
+  SELECT s.i, s.word, 0.8 * s.jaccard AS quality
+    FROM (SELECT qw.i, g.word,
+                 count(*)::float8 / (min(cardinality(qw.grams)) + min(g.grams) - count(*))
+                   AS jaccard
+            FROM qw CROSS JOIN LATERAL unnest(qw.grams) AS qg(gram)
+            JOIN skill_word_grams g
+              ON g.gram = qg.gram AND g.len BETWEEN qw.len - 2 AND qw.len + 2
+           WHERE qw.len >= 4
+           GROUP BY qw.i, g.word) AS s
+   WHERE s.jaccard >= 0.4
+),
+candidates AS (
+  SELECT i, word, max(quality) AS quality
+    FROM (SELECT * FROM prefixed UNION ALL SELECT * FROM slips) AS c GROUP BY i, word
+),
+hits AS (
+  SELECT c.i, l.label_id, max(c.quality) AS quality
+    FROM candidates c JOIN skill_vocab v ON v.word = c.word,
+         unnest(v.label_ids) AS l(label_id)
+   GROUP BY c.i, l.label_id
+),
+-- Labels that begin with one or two letters typed alone (the index on `folded`).
+starts AS (
+  SELECT l.id AS label_id FROM skill_labels l
+   WHERE %(short)s AND l.folded >= skill_fold(%(q)s) AND l.folded < skill_fold(%(q)s) || '~'
+   ORDER BY l.folded LIMIT 500
+),
+matched AS (
+  SELECT label_id, sum(quality) AS quality FROM hits
+   GROUP BY label_id HAVING count(*) = (SELECT count(*) FROM qw)
+  UNION ALL
+  SELECT label_id, 1.0 FROM starts
+),
+catalog AS (
+  SELECT DISTINCT ON (l.skill_id)
+         l.skill_id AS id, l.label AS matched, l.preferred,
+         CASE WHEN l.folded = q.text THEN 0 WHEN starts_with(l.folded, q.text) THEN 1 ELSE 2 END
+           AS tier,
+         m.quality, char_length(l.label) AS length
+    FROM matched m JOIN skill_labels l ON l.id = m.label_id, q
+   WHERE l.skill_id <> ALL (%(exclude)s::text[])
+   ORDER BY l.skill_id, 4, m.quality DESC, l.preferred DESC, char_length(l.label)
+),
+custom AS (
+  SELECT DISTINCT r.ref AS label
+    FROM work_artifacts w CROSS JOIN LATERAL unnest(w.suggested_skill_ids) AS r(ref)
+   WHERE w.tenant_id = %(tenant_id)s AND r.ref NOT LIKE 'esco:%%'
+     AND r.ref <> ALL (%(exclude)s::text[])
+),
+custom_matched AS (
+  SELECT c.label,
+         CASE WHEN skill_fold(c.label) = q.text THEN 0
+              WHEN starts_with(skill_fold(c.label), q.text) THEN 1 ELSE 2 END AS tier,
+         (SELECT count(*) FROM qw) AS quality
+    FROM custom c, q
+   WHERE EXISTS (SELECT 1 FROM qw)
+     AND NOT EXISTS (SELECT 1 FROM qw
+                      WHERE NOT EXISTS (SELECT 1 FROM unnest(skill_words_of(c.label)) AS cw(word)
+                                         WHERE starts_with(cw.word, qw.word)))
+)
+SELECT id, label, matched, custom FROM (
+  SELECT c.id, s.label, c.matched, false AS custom, c.tier, c.quality, c.preferred, c.length
+    FROM catalog c JOIN skills s ON s.id = c.id
+  UNION ALL
+  SELECT label, label, label, true, tier, quality, true, char_length(label) FROM custom_matched
+) AS found
+ORDER BY tier, quality DESC, preferred DESC, length, custom DESC, id
+LIMIT %(limit)s;
+
+-- name: describe
+-- What each given value is, in the given order: a catalog id with its preferred label, a value
+-- that would become a catalog id on save (a label of one, as skill_refs_resolve() matches it),
+-- an esco: value that is not in the catalog (`unknown`), or a custom skill (the value itself).
+SELECT r.ref, r.n, coalesce(s.id, l.skill_id, r.ref) AS id,
+       coalesce(s.label, ls.label, r.ref) AS label,
+       (r.ref ~* '^esco:' AND s.id IS NULL) AS unknown,
+       (s.id IS NULL AND l.skill_id IS NULL AND r.ref !~* '^esco:') AS custom
+  FROM unnest(%(refs)s::text[]) WITH ORDINALITY AS r(ref, n)
+  LEFT JOIN skills s ON s.id = lower(r.ref)
+  LEFT JOIN LATERAL (SELECT l.skill_id FROM skill_labels l
+                      WHERE r.ref !~* '^esco:' AND l.folded = skill_fold(r.ref)
+                      ORDER BY l.preferred DESC, l.skill_id LIMIT 1) AS l ON true
+  LEFT JOIN skills ls ON ls.id = l.skill_id
+ ORDER BY r.n;
+
+-- name: evidence
+-- The caller's own skills ranked by evidence (SPEC §9): how many of their artifacts carry each,
+-- those artifacts' hours saved and latest date. Catalog skills by preferred label; custom ones
+-- as typed. Served by work_artifacts_owner_page_idx (at most 50 artifacts).
+SELECT r.ref AS id, coalesce(s.label, r.ref) AS label, s.id IS NULL AS custom,
+       count(*) AS artifacts, coalesce(sum(w.estimated_hours_saved), 0) AS hours_saved,
+       max(w.artifact_date) AS latest
+  FROM work_artifacts w CROSS JOIN LATERAL unnest(w.suggested_skill_ids) AS r(ref)
+  LEFT JOIN skills s ON s.id = r.ref
+ WHERE w.tenant_id = %(tenant_id)s AND w.user_id = %(user_id)s
+ GROUP BY r.ref, s.id, s.label
+ ORDER BY artifacts DESC, hours_saved DESC, latest DESC NULLS LAST, lower(coalesce(s.label, r.ref)),
+          r.ref;
+
+-- name: people_with_skill
+-- The workspace's members whose `team` artifacts carry skill %(skill)s, with how many of those
+-- artifacts and their hours saved and latest date. Private artifacts never count, the viewer's
+-- own included. Served by work_artifacts_skill_idx (tenant-prefixed skill keys).
+SELECT u.id AS user_id, u.display_name, count(*) AS artifacts,
+       coalesce(sum(w.estimated_hours_saved), 0) AS hours_saved, max(w.artifact_date) AS latest
+  FROM work_artifacts w
+  JOIN users u ON u.tenant_id = w.tenant_id AND u.id = w.user_id
+ WHERE w.tenant_id = %(tenant_id)s AND w.visibility = 'team'
+   AND artifact_skill_keys(w.tenant_id, w.suggested_skill_ids)
+       @> ARRAY[%(tenant_id)s::text || '/' || %(skill)s]
+ GROUP BY u.id, u.display_name
+ ORDER BY artifacts DESC, hours_saved DESC, lower(u.display_name), u.id;
