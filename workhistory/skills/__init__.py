@@ -1,6 +1,6 @@
 """Skill suggestions from text against the ESCO catalog: pure Python, numpy and PyStemmer.
 
-`engine()` is the process's one `SkillEngine` (engine.py), built on first use from the files in
+`get_engine()` is the process's one `SkillEngine` (engine.py), built on first use from the files in
 `data/` (about two seconds and 50 MiB) and shared by every thread: not at import and not in
 `create_app` (tests build many apps; a worker that never suggests never pays for it). The
 engine is immutable once built, so `suggest()` needs no lock. No Flask and no SQL here.
@@ -28,7 +28,7 @@ ATTRIBUTION = "This service uses the ESCO classification of the European Commiss
 CHIPS, JSON_LIMIT = 8, 10
 
 
-def engine() -> SkillEngine:
+def get_engine() -> SkillEngine:
     """The process-wide engine, built on the first call (lock-protected: built once)."""
     from workhistory.skills.engine import default_engine
 
@@ -38,4 +38,4 @@ def engine() -> SkillEngine:
 def suggest(title: str, description: str, exclude=(), limit: int = JSON_LIMIT) -> list[Suggestion]:
     """Catalog skills for this text, best first, none of `exclude` (deterministic: the same
     text always gives the same list; see engine.SkillEngine for the method)."""
-    return engine().suggest(title, description, exclude=tuple(exclude), limit=limit)
+    return get_engine().suggest(title, description, exclude=tuple(exclude), limit=limit)

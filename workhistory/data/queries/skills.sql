@@ -1,6 +1,6 @@
 -- name: search
 -- Autocomplete (SPEC §9): catalog skills and the workspace's custom skills whose labels hold
--- every word typed, in any order, each as the start of a word of the label, or (words of four
+-- every word typed, in any order, each as the start of a word of the label, or (words of five
 -- letters or more) as a slip of one (sharing at least 40% of its letter pairs). Case and
 -- accents are folded (skill_fold). Ranked: the exact label first, then labels that start with
 -- what was typed, then by how well the words matched, preferred labels before alternative
@@ -28,7 +28,7 @@ prefixed AS (
        LIMIT CASE WHEN qw.len <= 2 THEN 50 ELSE 300 END) AS v
    WHERE NOT %(short)s
 ),
--- Words that share most letter pairs with a typed word of 4+ letters, among similar lengths.
+-- Words that share most letter pairs with a typed word of 5+ letters, among similar lengths.
 slips AS (
   SELECT s.i, s.word, 0.8 * s.jaccard AS quality
     FROM (SELECT qw.i, g.word,
@@ -37,7 +37,7 @@ slips AS (
             FROM qw CROSS JOIN LATERAL unnest(qw.grams) AS qg(gram)
             JOIN skill_word_grams g
               ON g.gram = qg.gram AND g.len BETWEEN qw.len - 2 AND qw.len + 2
-           WHERE qw.len >= 4
+           WHERE qw.len >= 5
            GROUP BY qw.i, g.word) AS s
    WHERE s.jaccard >= 0.4
 ),
