@@ -21,6 +21,8 @@ BENCHMARKS = {
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],
     "scale": ["bench.scale"],
+    "skills": ["bench.skills"],
+    "skills-ablation": ["bench.skills", "--ablation"],
 }
 
 

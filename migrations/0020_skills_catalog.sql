@@ -59,14 +59,16 @@ CREATE TABLE skill_labels (
   skill_id  text NOT NULL REFERENCES skills (id) ON DELETE CASCADE,
   label     text NOT NULL,
   folded    text COLLATE "C" NOT NULL,
+  words     text[] COLLATE "C" NOT NULL,  -- skill_words_of(label)
   preferred boolean NOT NULL
 );
 CREATE INDEX skill_labels_folded_idx ON skill_labels (folded, preferred DESC, skill_id);
 CREATE INDEX skill_labels_skill_idx ON skill_labels (skill_id);
 
--- Autocomplete's inverted index: every word of the labels with the labels that hold it, and
--- each word's letter pairs (with its length, so a typo is looked up among similar lengths).
--- Derived from skill_labels by the loader, rebuilt with it.
+-- Autocomplete's inverted index: every word of the labels with the labels that hold it (best
+-- first: preferred labels, then shorter ones, as autocomplete ranks them), and each word's
+-- letter pairs (with its length, so a typo is looked up among similar lengths). Derived from
+-- skill_labels by the loader, rebuilt with it.
 CREATE TABLE skill_vocab (
   word      text COLLATE "C" PRIMARY KEY,
   label_ids integer[] NOT NULL

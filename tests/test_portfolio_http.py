@@ -197,7 +197,8 @@ def test_create_with_only_a_title_takes_defaults(client, token, admin, owner):
 def test_skill_ids_accept_repeated_fields_and_separated_text(client, token, admin, owner):
     data = {**VALID, "suggested_skill_ids": ["dbt", " Looker , cohorts\nchurn ", ""]}
     assert client.post(ARTIFACTS, data=data, headers=htmx(token)).status_code == 200
-    assert only_artifact(admin, owner)["suggested_skill_ids"] == ["dbt", "Looker", "cohorts", "churn"]
+    assert only_artifact(admin, owner)["suggested_skill_ids"] == ["dbt", "Looker", "cohorts",
+                                                                  "churn"]
 
 
 def test_limit_reached_answers_409_with_the_form_and_message(client, token, db, admin, owner):

@@ -12,6 +12,7 @@ import pytest
 
 from workhistory.skills import CATALOG, VECTORS, get_engine
 from workhistory.skills.engine import SkillEngine
+
 TEXTS = [
     "Built the monthly sales dashboard in Tableau and Power BI",
     "Migrated our services to Kubernetes on AWS",

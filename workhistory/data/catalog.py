@@ -50,15 +50,17 @@ _DROP_WITHDRAWN = (
 )
 _REBUILD = (
     "TRUNCATE skill_labels, skill_vocab, skill_word_grams",
-    "INSERT INTO skill_labels (id, skill_id, label, folded, preferred)"
-    " SELECT row_number() OVER (ORDER BY s.id, u.n), s.id, u.label, skill_fold(u.label), u.n = 1"
+    "INSERT INTO skill_labels (id, skill_id, label, folded, words, preferred)"
+    " SELECT row_number() OVER (ORDER BY s.id, u.n), s.id, u.label, skill_fold(u.label),"
+    " skill_words_of(u.label), u.n = 1"
     " FROM skills s, unnest(array_prepend(s.label, s.alt_labels)) WITH ORDINALITY AS u(label, n)"
     # One or two letters in lower case are fragments of a label split by a heuristic ("a",
     # "re"), not names of a skill; in capitals they are (HR, IT, UX, R).
     " WHERE u.label <> '' AND (u.n = 1 OR char_length(u.label) > 2 OR u.label = upper(u.label))",
     "INSERT INTO skill_vocab (word, label_ids)"
-    " SELECT w.word, array_agg(DISTINCT l.id ORDER BY l.id)"
-    " FROM skill_labels l, unnest(skill_words_of(l.label)) AS w(word) GROUP BY w.word",
+    " SELECT w.word, array_agg(l.id ORDER BY l.preferred DESC, char_length(l.label), l.id)"
+    " FROM skill_labels l, LATERAL (SELECT DISTINCT word FROM unnest(l.words) AS u(word)) AS w"
+    " GROUP BY w.word",
     "INSERT INTO skill_word_grams (gram, len, word, grams)"
     " SELECT g.gram, char_length(v.word), v.word, cardinality(skill_grams(v.word))"
     " FROM skill_vocab v, unnest(skill_grams(v.word)) AS g(gram)",
@@ -98,8 +100,11 @@ def load_skills(conn: psycopg.Connection, path: Path = CATALOG,
                 version: str = ESCO_VERSION) -> int | None:
     """Load the catalog file into `skills` and its search tables on `conn` (an autocommit
     connection of the schema's owner, as the migration runner holds it); return the number of
-    concepts loaded, or None when the stored checksum says this file is already loaded.
+    concepts loaded, or None when the stored checksum says this file is already loaded (or
+    the schema has no catalog tables yet).
     Raises psycopg errors as they come (the runner reports them)."""
+    if conn.execute("SELECT to_regclass('public.reference_data')").fetchone()[0] is None:
+        return None  # migrations that predate the catalog (a partial directory, in tests)
     digest = checksum(path)
     stored = conn.execute("SELECT checksum FROM reference_data WHERE name = %s",
                           (NAME,)).fetchone()

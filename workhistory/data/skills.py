@@ -75,7 +75,9 @@ def search(db: Database, actor: Actor, text: str, exclude: list[str] | tuple = (
     params = {"q": text, "short": len(text) <= 2, "exclude": list(exclude), "limit": limit,
               "tenant_id": actor.tenant_id}
     with db.transaction(actor) as conn:
-        rows = conn.execute(SQL["search"], params).fetchall()
+        # Never a prepared statement: a generic plan knows neither the text nor its length,
+        # so it cannot use the index ranges the text gives (measured: 5 ms became 50).
+        rows = conn.execute(SQL["search"], params, prepare=False).fetchall()
     return [Skill(r["id"], r["label"], r["custom"], r["matched"]) for r in rows]
 
 

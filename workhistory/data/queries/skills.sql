@@ -1,12 +1,16 @@
 -- name: search
 -- Autocomplete (SPEC §9): catalog skills and the workspace's custom skills whose labels hold
--- every word typed, in any order, each as the start of a word of the label, or (words of five
--- letters or more) as a slip of one (sharing at least 40% of its letter pairs). Case and
+-- every word typed, in any order, each as the start of a word of the label, or (a word of five
+-- letters or more that begins none) as a slip of one (sharing 40% of its letter pairs or more). Case and
 -- accents are folded (skill_fold). Ranked: the exact label first, then labels that start with
 -- what was typed, then by how well the words matched, preferred labels before alternative
 -- ones, shorter before longer. A skill appears once, under its preferred label, with the label
 -- that matched (`matched`). Custom skills come from the artifacts the caller may read (their
 -- own and their workspace's team artifacts, under row-level security).
+-- The work is bounded by the rarest word typed (the "driver"): its labels are read, and the
+-- other words are checked against each of those labels' own words. With one word only, each
+-- candidate word contributes its 20 best labels (skill_vocab keeps them best first), which
+-- cannot change the top of that ranking.
 -- %(q)s: the text typed; %(short)s: whether it is one or two characters; %(exclude)s: ids or
 -- custom labels already chosen; %(limit)s.
 WITH q AS (SELECT skill_fold(%(q)s) AS text),
@@ -17,9 +21,8 @@ qw AS MATERIALIZED (
 ),
 -- Vocabulary words that each typed word begins: those used by most labels, 300 of them (50
 -- for one or two letters: a short prefix stands for many words, and typing more narrows it).
--- `~` sorts after every word character. One or two letters alone are a different question,
--- answered by `starts` below.
-prefixed AS (
+-- `~` sorts after every word character. One or two characters alone are answered by `starts`.
+prefixed AS MATERIALIZED (
   SELECT qw.i, v.word, CASE WHEN v.word = qw.word THEN 1.0 ELSE 0.9 END AS quality
     FROM qw CROSS JOIN LATERAL (
       SELECT v.word FROM skill_vocab v
@@ -28,8 +31,9 @@ prefixed AS (
        LIMIT CASE WHEN qw.len <= 2 THEN 50 ELSE 300 END) AS v
    WHERE NOT %(short)s
 ),
--- Words that share most letter pairs with a typed word of 5+ letters, among similar lengths.
-slips AS (
+-- For a typed word of 5+ letters that begins no word at all (a slip, then), the words that share
+-- most of its letter pairs, among similar lengths.
+slips AS MATERIALIZED (
   SELECT s.i, s.word, 0.8 * s.jaccard AS quality
     FROM (SELECT qw.i, g.word,
                  count(*)::float8 / (min(cardinality(qw.grams)) + min(g.grams) - count(*))
@@ -37,29 +41,43 @@ slips AS (
             FROM qw CROSS JOIN LATERAL unnest(qw.grams) AS qg(gram)
             JOIN skill_word_grams g
               ON g.gram = qg.gram AND g.len BETWEEN qw.len - 2 AND qw.len + 2
-           WHERE qw.len >= 5
+           WHERE qw.len >= 5 AND NOT EXISTS (SELECT 1 FROM prefixed p WHERE p.i = qw.i)
            GROUP BY qw.i, g.word) AS s
    WHERE s.jaccard >= 0.4
 ),
-candidates AS (
-  SELECT i, word, max(quality) AS quality
-    FROM (SELECT * FROM prefixed UNION ALL SELECT * FROM slips) AS c GROUP BY i, word
+candidates AS MATERIALIZED (
+  SELECT c.i, c.word, max(c.quality) AS quality, max(cardinality(v.label_ids)) AS labels
+    FROM (SELECT * FROM prefixed UNION ALL SELECT * FROM slips) AS c
+    JOIN skill_vocab v ON v.word = c.word
+   GROUP BY c.i, c.word
 ),
-hits AS (
-  SELECT c.i, l.label_id, max(c.quality) AS quality
-    FROM candidates c JOIN skill_vocab v ON v.word = c.word,
-         unnest(v.label_ids) AS l(label_id)
-   GROUP BY c.i, l.label_id
+driver AS MATERIALIZED (
+  SELECT i FROM candidates GROUP BY i ORDER BY sum(labels), i LIMIT 1
 ),
--- Labels that begin with one or two letters typed alone (the index on `folded`).
+driven AS (
+  SELECT l.label_id, max(c.quality) AS quality
+    FROM candidates c JOIN driver d ON d.i = c.i JOIN skill_vocab v ON v.word = c.word,
+         unnest(CASE WHEN (SELECT count(*) FROM qw) = 1 THEN v.label_ids[1:20]
+                     ELSE v.label_ids END) AS l(label_id)
+   GROUP BY l.label_id
+),
+-- Labels that begin with what was typed (the index on `folded`): all of them for one or two
+-- characters, and the first ones for a single word, whose ranking puts them high.
 starts AS (
   SELECT l.id AS label_id FROM skill_labels l
-   WHERE %(short)s AND l.folded >= skill_fold(%(q)s) AND l.folded < skill_fold(%(q)s) || '~'
-   ORDER BY l.folded LIMIT 500
+   WHERE (%(short)s OR (SELECT count(*) FROM qw) = 1)
+     AND l.folded >= skill_fold(%(q)s) AND l.folded < skill_fold(%(q)s) || '~'
+   ORDER BY l.folded LIMIT 200
 ),
+-- The other words typed, each found among a driven label's own words (or its slips).
 matched AS (
-  SELECT label_id, sum(quality) AS quality FROM hits
-   GROUP BY label_id HAVING count(*) = (SELECT count(*) FROM qw)
+  SELECT d.label_id, d.quality + (SELECT count(*) FROM qw) - 1 AS quality
+    FROM driven d JOIN skill_labels l ON l.id = d.label_id
+   WHERE NOT EXISTS (
+     SELECT 1 FROM qw WHERE qw.i <> (SELECT i FROM driver)
+        AND NOT EXISTS (SELECT 1 FROM unnest(l.words) AS w(word)
+                         WHERE starts_with(w.word, qw.word)
+                            OR w.word IN (SELECT s.word FROM slips s WHERE s.i = qw.i)))
   UNION ALL
   SELECT label_id, 1.0 FROM starts
 ),
