@@ -390,13 +390,18 @@ class SkillEngine:
         for c, v in best.items():
             out[c] += v
 
-    def _coverage(self, q: list[tuple[str, str, float]]) -> np.ndarray:
+    def _query_weights(self, q: list[tuple[str, str, float]]) -> dict[int, float]:
+        """Catalog term id -> the query's weight of it (by stem or by name key, the higher)."""
         qw: dict[int, float] = {}
         for t, nk, w in q:
             for key in (t, nk):
                 j = self.vocab.get(key)
                 if j is not None:
                     qw[j] = max(qw.get(j, 0.0), w)
+        return qw
+
+    def _coverage(self, q: list[tuple[str, str, float]]) -> np.ndarray:
+        qw = self._query_weights(q)
         acc = np.zeros(len(self._label_owner), dtype=np.float32)
         f = self._cover
         for t in sorted(qw):
@@ -410,12 +415,7 @@ class SkillEngine:
     def _bm25f(self, q: list[tuple[str, str, float]]) -> np.ndarray:
         """BM25F: per (term, concept) the field-weighted tf is summed, then saturated."""
         p = self.params
-        qw: dict[int, float] = {}
-        for t, nk, w in q:
-            for key in (t, nk):
-                j = self.vocab.get(key)
-                if j is not None:
-                    qw[j] = max(qw.get(j, 0.0), w)
+        qw = self._query_weights(q)
         if not qw:
             return np.zeros(self.n, dtype=np.float32)
         terms = sorted(qw)
