@@ -60,6 +60,7 @@ CREATE TABLE skill_labels (
   label     text NOT NULL,
   folded    text COLLATE "C" NOT NULL,
   words     text[] COLLATE "C" NOT NULL,  -- skill_words_of(label)
+  spaced    text COLLATE "C" NOT NULL,  -- the same words, each after a space: ' data analysis'
   preferred boolean NOT NULL
 );
 CREATE INDEX skill_labels_folded_idx ON skill_labels (folded, preferred DESC, skill_id);

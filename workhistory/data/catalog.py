@@ -50,9 +50,9 @@ _DROP_WITHDRAWN = (
 )
 _REBUILD = (
     "TRUNCATE skill_labels, skill_vocab, skill_word_grams",
-    "INSERT INTO skill_labels (id, skill_id, label, folded, words, preferred)"
+    "INSERT INTO skill_labels (id, skill_id, label, folded, words, spaced, preferred)"
     " SELECT row_number() OVER (ORDER BY s.id, u.n), s.id, u.label, skill_fold(u.label),"
-    " skill_words_of(u.label), u.n = 1"
+    " skill_words_of(u.label), ' ' || array_to_string(skill_words_of(u.label), ' '), u.n = 1"
     " FROM skills s, unnest(array_prepend(s.label, s.alt_labels)) WITH ORDINALITY AS u(label, n)"
     # One or two letters in lower case are fragments of a label split by a heuristic ("a",
     # "re"), not names of a skill; in capitals they are (HR, IT, UX, R).

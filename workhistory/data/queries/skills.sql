@@ -9,8 +9,8 @@
 -- own and their workspace's team artifacts, under row-level security).
 -- The work is bounded by the rarest word typed (the "driver"): its labels are read, and the
 -- other words are checked against each of those labels' own words. With one word only, each
--- candidate word contributes its 20 best labels (skill_vocab keeps them best first), which
--- cannot change the top of that ranking.
+-- candidate word contributes its 12 best labels (skill_vocab keeps them best first), which
+-- cannot change the top ten of that ranking (a skill may hold two of a word's labels).
 -- %(q)s: the text typed; %(short)s: whether it is one or two characters; %(exclude)s: ids or
 -- custom labels already chosen; %(limit)s.
 WITH q AS (SELECT skill_fold(%(q)s) AS text),
@@ -57,7 +57,7 @@ driver AS MATERIALIZED (
 driven AS (
   SELECT l.label_id, max(c.quality) AS quality
     FROM candidates c JOIN driver d ON d.i = c.i JOIN skill_vocab v ON v.word = c.word,
-         unnest(CASE WHEN (SELECT count(*) FROM qw) = 1 THEN v.label_ids[1:20]
+         unnest(CASE WHEN (SELECT count(*) FROM qw) = 1 THEN v.label_ids[1:12]
                      ELSE v.label_ids END) AS l(label_id)
    GROUP BY l.label_id
 ),
@@ -67,29 +67,43 @@ starts AS (
   SELECT l.id AS label_id FROM skill_labels l
    WHERE (%(short)s OR (SELECT count(*) FROM qw) = 1)
      AND l.folded >= skill_fold(%(q)s) AND l.folded < skill_fold(%(q)s) || '~'
-   ORDER BY l.folded LIMIT 200
+   ORDER BY l.folded LIMIT 1000
 ),
--- The other words typed, each found among a driven label's own words (or its slips).
+-- The other words typed: each must begin a word of a driven label (a space, then the word, in
+-- its `spaced` words) or be one of that word's slips.
+others AS MATERIALIZED (
+  SELECT qw.i, ' ' || qw.word AS needle,
+         coalesce(array_agg(s.word) FILTER (WHERE s.word IS NOT NULL), '{}') AS slips
+    FROM qw LEFT JOIN slips s ON s.i = qw.i
+   WHERE qw.i <> (SELECT i FROM driver)
+   GROUP BY qw.i, qw.word
+),
 matched AS (
+  SELECT d.label_id, d.quality FROM driven d WHERE NOT EXISTS (SELECT 1 FROM others)
+  UNION ALL
   SELECT d.label_id, d.quality + (SELECT count(*) FROM qw) - 1 AS quality
     FROM driven d JOIN skill_labels l ON l.id = d.label_id
-   WHERE NOT EXISTS (
-     SELECT 1 FROM qw WHERE qw.i <> (SELECT i FROM driver)
-        AND NOT EXISTS (SELECT 1 FROM unnest(l.words) AS w(word)
-                         WHERE starts_with(w.word, qw.word)
-                            OR w.word IN (SELECT s.word FROM slips s WHERE s.i = qw.i)))
+   WHERE EXISTS (SELECT 1 FROM others)
+     AND NOT EXISTS (SELECT 1 FROM others o
+                      WHERE strpos(l.spaced, o.needle) = 0 AND NOT (l.words && o.slips))
   UNION ALL
   SELECT label_id, 1.0 FROM starts
 ),
-catalog AS (
-  SELECT DISTINCT ON (l.skill_id)
-         l.skill_id AS id, l.label AS matched, l.preferred,
+-- The best 100 labels, then each skill under its best one: the top skills are the skills of
+-- the top labels, so the 100 hold the ten asked for (a skill rarely has many labels there).
+ranked AS (
+  SELECT l.skill_id, l.label, l.preferred, m.quality, char_length(l.label) AS length,
          CASE WHEN l.folded = q.text THEN 0 WHEN starts_with(l.folded, q.text) THEN 1 ELSE 2 END
-           AS tier,
-         m.quality, char_length(l.label) AS length
+           AS tier
     FROM matched m JOIN skill_labels l ON l.id = m.label_id, q
    WHERE l.skill_id <> ALL (%(exclude)s::text[])
-   ORDER BY l.skill_id, 4, m.quality DESC, l.preferred DESC, char_length(l.label)
+   ORDER BY tier, m.quality DESC, l.preferred DESC, length, l.skill_id
+   LIMIT 100
+),
+catalog AS (
+  SELECT DISTINCT ON (skill_id) skill_id AS id, label AS matched, preferred, tier, quality, length
+    FROM ranked
+   ORDER BY skill_id, tier, quality DESC, preferred DESC, length
 ),
 custom AS (
   SELECT DISTINCT r.ref AS label
@@ -108,14 +122,17 @@ custom_matched AS (
                       WHERE NOT EXISTS (SELECT 1 FROM unnest(skill_words_of(c.label)) AS cw(word)
                                          WHERE starts_with(cw.word, qw.word)))
 )
-SELECT id, label, matched, custom FROM (
-  SELECT c.id, s.label, c.matched, false AS custom, c.tier, c.quality, c.preferred, c.length
-    FROM catalog c JOIN skills s ON s.id = c.id
-  UNION ALL
-  SELECT label, label, label, true, tier, quality, true, char_length(label) FROM custom_matched
-) AS found
-ORDER BY tier, quality DESC, preferred DESC, length, custom DESC, id
-LIMIT %(limit)s;
+-- The best `limit` first, then their preferred labels (an index look-up for each of those few).
+SELECT f.id, coalesce(s.label, f.id) AS label, f.matched, f.custom
+  FROM (SELECT id, matched, custom, tier, quality, preferred, length FROM (
+          SELECT id, matched, false AS custom, tier, quality, preferred, length FROM catalog
+          UNION ALL
+          SELECT label, label, true, tier, quality, true, char_length(label) FROM custom_matched
+        ) AS found
+        ORDER BY tier, quality DESC, preferred DESC, length, custom DESC, id
+        LIMIT %(limit)s) AS f
+  LEFT JOIN skills s ON s.id = f.id AND NOT f.custom
+ ORDER BY f.tier, f.quality DESC, f.preferred DESC, f.length, f.custom DESC, f.id;
 
 -- name: describe
 -- What each given value is, in the given order: a catalog id with its preferred label, a value
