@@ -337,10 +337,46 @@ SECTIONS = (
 )
 
 
-def render() -> str:
+NOT_RUN = ("Not run yet", "No benchmark has run yet", "Profile of ")
+
+
+def _sections(block: str) -> dict[str, list[str]]:
+    """The generated block's sections by title (what the last full run wrote)."""
+    found: dict[str, list[str]] = {}
+    title = None
+    for line in block.splitlines():
+        if line.startswith("### "):
+            title = line[4:]
+            found[title] = []
+        elif title is not None:
+            found[title].append(line)
+    return {t: "\n".join(lines).strip("\n").splitlines() for t, lines in found.items()}
+
+
+def _merge_rows(old: list[str], new: list[str]) -> list[str]:
+    """A table whose rows are keyed by their first cell: the new rows, and the old rows of
+    targets that this run has no result for."""
+    key = lambda row: row.split("|")[1].strip() if row.startswith("| ") else None  # noqa: E731
+    fresh = {key(r): r for r in new[2:] if key(r)}
+    rows = [fresh.pop(key(r), r) for r in old[2:] if key(r)]
+    return [*new[:2], *rows, *fresh.values()]
+
+
+def render(previous: dict[str, list[str]] | None = None) -> str:
+    """The block, from the stored results. bench/out/ is not in git, so a section whose
+    result is missing here keeps what the doc said (`previous`), and the targets table keeps
+    the rows of targets not measured in this checkout: running one benchmark never erases
+    the others' figures."""
+    previous = previous or {}
     parts = [BEGIN]
     for title, fn in SECTIONS:
-        parts += ["", f"### {title}", "", *fn()]
+        lines = fn()
+        old = previous.get(title)
+        if old and lines and lines[0].startswith(NOT_RUN):
+            lines = old
+        elif old and title == "Targets" and lines and lines[0].startswith("| target"):
+            lines = _merge_rows([r for r in old if r.startswith("|")], lines)
+        parts += ["", f"### {title}", "", *lines]
     parts += ["", END]
     return "\n".join(parts)
 
@@ -350,8 +386,8 @@ def write(doc: Path = DOC) -> None:
     if BEGIN not in text or END not in text:
         text = text.rstrip() + f"\n\n## Measured results\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    doc.write_text(head + render() + tail)
+    block, tail = rest.split(END, 1)
+    doc.write_text(head + render(_sections(block)) + tail)
 
 
 def main() -> None:

