@@ -52,6 +52,7 @@ from workhistory.data.errors import (
     LimitReached,
     NotFound,
     SessionEnded,
+    ShareNotFound,
     TransientConflict,
     Unavailable,
 )
@@ -77,6 +78,17 @@ ENTER_SESSION = (
     " s.session_id, s.display_name"
     " FROM (SELECT 1) AS one LEFT JOIN session_resume(%s) AS s"
     " ON s.tenant_id = %s::uuid AND s.user_id = %s::uuid"
+)
+# A share viewer (SPEC §12, migration 0040): the workspace comes from share_open()'s answer,
+# the user stays empty (no owner or write policy can match) and app.share_id names the share,
+# which the share_viewer policies narrow every read to. No live share, no context at all.
+ENTER_SHARE = (
+    "SELECT set_config('role', 'portfolio_app', true),"
+    " set_config('app.tenant_id', coalesce(s.tenant_id::text, ''), true),"
+    " set_config('app.user_id', '', true),"
+    " set_config('app.share_id', coalesce(s.share_id::text, ''), true),"
+    " s.share_id, s.tenant_id, s.user_id, s.owner_name, s.workspace_name"
+    " FROM (SELECT 1) AS one LEFT JOIN share_open(%s) AS s ON true"
 )
 
 
@@ -105,6 +117,20 @@ class Actor:
     tenant_id: UUID
     user_id: UUID
     session: SessionCheck | None = None
+
+
+class ShareViewer:
+    """Whoever holds a share link: the token's SHA-256, and what the database answered when a
+    transaction opened it (the share, its workspace, its owner and their names; None until
+    then). Compared by identity: one per request."""
+
+    __slots__ = ("token_hash", "share_id", "tenant_id", "owner_id", "owner_name",
+                 "workspace_name")
+
+    def __init__(self, token_hash: str):
+        self.token_hash = token_hash
+        self.share_id = self.tenant_id = self.owner_id = None
+        self.owner_name = self.workspace_name = None
 
 
 class _Reconnect(Exception):
@@ -198,13 +224,17 @@ class Database:
         raise AssertionError("unreachable")
 
     @contextmanager
-    def transaction(self, actor: Actor | None = None) -> Iterator[psycopg.Connection]:
+    def transaction(self, actor: Actor | ShareViewer | None = None
+                    ) -> Iterator[psycopg.Connection]:
         """Yield a connection inside one transaction running as `portfolio_app` for `actor`.
 
         With `actor=None` the tenant and user settings are empty, so row-level security shows
         nothing: only SECURITY DEFINER functions (the login lookup) can find rows then. With
         an actor that carries a session, the session is checked in the same first statement;
-        when it is no longer alive, `SessionEnded` is raised before the block runs.
+        when it is no longer alive, `SessionEnded` is raised before the block runs. With a
+        `ShareViewer` the share is opened in the first statement and the transaction sees
+        only what that share shows; a revoked, expired or unknown one raises `ShareNotFound`
+        before the block runs.
         Commits when the block ends normally, rolls back on any exception. Database errors
         leave as domain errors: `LimitReached`, `InvalidData`, `DuplicateEmail`, `NotFound`
         (a row-level security refusal, or a row a foreign key needs that is gone),
@@ -232,7 +262,7 @@ class Database:
                 self._local.current = outer
 
     @contextmanager
-    def _begin(self, actor: Actor | None) -> Iterator[psycopg.Connection]:
+    def _begin(self, actor: Actor | ShareViewer | None) -> Iterator[psycopg.Connection]:
         """One transaction on a pooled connection: the context, then the caller's block; the
         pool commits it, or rolls it back when the block raises.
 
@@ -310,8 +340,12 @@ class Database:
             return False
 
 
-def _enter(conn: psycopg.Connection, actor: Actor | None) -> None:
-    """The transaction's first statement: role and context, and the session check."""
+def _enter(conn: psycopg.Connection, actor: Actor | ShareViewer | None) -> None:
+    """The transaction's first statement: role and context, and the session check (or the
+    share's opening)."""
+    if isinstance(actor, ShareViewer):
+        _open_share(conn, actor)
+        return
     if actor is None or actor.session is None:
         tenant = str(actor.tenant_id) if actor else ""
         user = str(actor.user_id) if actor else ""
@@ -325,6 +359,24 @@ def _enter(conn: psycopg.Connection, actor: Actor | None) -> None:
         check.session_id, check.display_name = None, None
         raise SessionEnded()
     check.session_id, check.display_name = row["session_id"], row["display_name"]
+
+
+def _open_share(conn: psycopg.Connection, viewer: ShareViewer) -> None:
+    row = conn.execute(ENTER_SHARE, (viewer.token_hash,)).fetchone()
+    if row["share_id"] is None:
+        raise ShareNotFound()
+    viewer.share_id, viewer.tenant_id, viewer.owner_id = (
+        row["share_id"], row["tenant_id"], row["user_id"])
+    viewer.owner_name, viewer.workspace_name = row["owner_name"], row["workspace_name"]
+
+
+def one_row(conn: psycopg.Connection, query: str, params, missing: NotFound) -> dict:
+    """The row `query` returns, or raise `missing`: for a statement whose WHERE names the
+    owner, so that an id that is not the caller's is simply absent."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise missing
+    return row
 
 
 def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:

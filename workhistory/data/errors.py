@@ -53,6 +53,20 @@ class InviteLimitReached(LimitReached):
                " expires, to create another.")
 
 
+class ShareNotFound(NotFound):
+    """A share token that is unknown, revoked or expired: indistinguishable on purpose."""
+
+    message = ("This link does not work. It may have been revoked or have expired; ask the"
+               " person who sent it for a new one.")
+
+
+class ImportGone(NotFound):
+    """An import preview that was confirmed already, replaced by a newer one, or expired."""
+
+    message = ("This import preview has expired or was already used. Upload the file again"
+               " to see a fresh preview.")
+
+
 class InvalidData(DomainError):
     """The database refused a value (a CHECK constraint, or a rule only the database can judge,
     such as whether a skill id is in the catalog). `constraint` names the rule, for the log;

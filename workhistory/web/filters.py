@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, url_for
 
 from workhistory import skills
+from workhistory.web.forms import TYPE_LABELS
 from workhistory.web.rules import link_host, today_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -42,6 +43,28 @@ def moment(value: datetime) -> str:
     return "just now"
 
 
+def insight_rows(groups, kind: str) -> list[tuple[str, str, float]]:
+    """The rows of an insights chart, (label, detail, hours): for groups of `kind` "type",
+    "year" or "skill" the detail is their number of artifacts; for "top" (artifacts) it is
+    the artifact's date."""
+    if kind == "top":
+        return [(e.title, day(e.artifact_date) if e.artifact_date else "Undated",
+                 e.estimated_hours_saved) for e in groups]
+    label = {"type": lambda key: TYPE_LABELS.get(key, key),
+             "year": lambda key: "Undated" if key is None else str(key),
+             "skill": lambda key: key}[kind]
+    # A skill's bar shows its label (SPEC §9), read with the group.
+    return [(g.label or label(g.key), str(g.artifacts), g.hours) for g in groups]
+
+
+def share_expiry(share, now: datetime) -> str:
+    """When a share link stops or stopped working, in words."""
+    if share.expires_at is None:
+        return "never expires"
+    word = "expired" if share.expires_at <= now else "expires"
+    return f"{word} {day(share.expires_at)}"
+
+
 # (pattern in the User-Agent, name), the first match wins: Edge and Opera also say Chrome,
 # Chrome also says Safari.
 BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
@@ -70,6 +93,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(device, "device")
     app.add_template_filter(link_host, "link_host")
     app.add_template_filter(link_path, "link_path")
+    app.add_template_filter(share_expiry, "share_expiry")
+    app.add_template_filter(insight_rows, "insight_rows")
 
     @app.context_processor
     def page_globals():

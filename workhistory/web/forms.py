@@ -15,13 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from workhistory.data.artifacts import WorkArtifactEntry
 from workhistory.data.errors import InvalidData
 from workhistory.data.skills import Skill
-from workhistory.web import rules
+from workhistory.web import imports, rules
 
 TYPE_LABELS = {
     "document": "Document",
@@ -49,6 +51,7 @@ class Cleaned:
             # A single-valued field sent twice counts as its first value, as WTForms reads it.
             field.cleaned = self.clean(values if self.many else values[0])
         except ValueError as exc:
+            field.refusal = exc  # kept: some refusals carry more than words (an HTTP status)
             raise StopValidation(str(exc)) from None
 
 
@@ -211,6 +214,67 @@ def skills_text(chips: list[Skill]) -> str:
     resolves back to the same skill (a preferred label is unique and wins), except a label
     with a comma (the separator), shown by its id."""
     return ", ".join(s.id if "," in s.label or s.unknown else s.label for s in chips)
+
+
+def import_check(fields: dict[str, list[str]]) -> tuple[dict[str, Any] | None, list[str]]:
+    """One imported row through the artifact form's own rules, as a create: its column values
+    (None when invalid) and its errors, each named by its field's label."""
+    form = ArtifactForm(formdata=MultiDict([(name, text) for name, texts in fields.items()
+                                            for text in texts if name in ArtifactForm.FIELDS]),
+                        meta={"csrf": False})
+    if form.validate():
+        return form.changes, []
+    return None, [f"{form[name].label.text}: {message}" for name in ArtifactForm.FIELDS
+                  for message in form[name].errors] + list(form.form_errors)
+
+
+def import_values(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """The column values of an imported row, or `ValueError` with its errors (confirming an
+    import runs every row through the rules again)."""
+    values, errors = import_check(fields)
+    if values is None:
+        raise ValueError(" ".join(errors))
+    return values
+
+
+class ImportForm(RuleForm):
+    """The upload of an import file; `values["file"]` is the `imports.Upload` read from it."""
+
+    file = FileField("CSV or JSON file", validators=[Cleaned(imports.read_upload)])
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of a refused file (413 too large, 415 wrong kind, else 422)."""
+        return getattr(getattr(self.file, "refusal", None), "status", 422)
+
+
+class ShareForm(RuleForm):
+    """A new share link: a label, an expiry, all team artifacts or a chosen set."""
+
+    EXPIRY = {"7": "In 7 days", "30": "In 30 days", "90": "In 90 days", "never": "Never"}
+    SCOPE = {"team": "All my team artifacts", "chosen": "Only the artifacts I choose"}
+
+    label = StringField("Label", validators=[Cleaned(rules.clean_share_label)],
+                        description="Only you see it, in this list.")
+    expiry = ChoiceField("Stops working", choices=EXPIRY, default="30",
+                         validators=[Cleaned(rules.clean_expiry)])
+    scope = ChoiceField("What it shows", choices=SCOPE, default="team",
+                        validators=[Cleaned(rules.clean_share_scope)])
+    artifact_ids = StringField("Artifacts", validators=[Cleaned(rules.clean_artifact_ids,
+                                                                many=True)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.values["scope"] == "chosen" and not self.values["artifact_ids"]:
+            self.artifact_ids.errors.append("Choose at least one artifact, or share all of"
+                                            " your team artifacts.")
+            valid = False
+        return valid
+
+    @property
+    def chosen(self) -> set[str]:
+        """The ids ticked in the submission, to keep them ticked when the form comes back."""
+        return set(self.artifact_ids.raw_data or [])
 
 
 # --- Accounts -------------------------------------------------------------------------------

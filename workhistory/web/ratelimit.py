@@ -9,7 +9,9 @@ Redis when app servers share it), with per-process memory taking over when Redis
   `İ`/`i`, case and surrounding spaces never make a fresh bucket. Emails are hashed in keys.
 - The current-password check of a password change counts like a login, per user.
 - Sign-ups and invite joins: every submission counts, per address (Flask-Limiter, which
-  counts before the view runs). `POST /invites` counts per user.
+  counts before the view runs). `POST /invites` and `POST /shares` count per user.
+- Share pages (`GET /s/{token}`): every opening counts per address, found or not, so tokens
+  cannot be tried at speed and a link cannot be hammered.
 - Every limit is a config key (`RATELIMIT_LOGIN_PER_ADDRESS`, ...) read per request; each key
   is also read from the environment of the same name (README), else a default.
 
@@ -43,6 +45,8 @@ DEFAULT_LIMITS = {
     "RATELIMIT_SIGNUP_PER_ADDRESS": "10 per hour",
     "RATELIMIT_JOIN_PER_ADDRESS": "20 per hour",
     "RATELIMIT_INVITES_PER_USER": "30 per hour",
+    "RATELIMIT_SHARES_PER_USER": "30 per hour",
+    "RATELIMIT_SHARE_PAGE_PER_ADDRESS": "60 per minute",
 }
 PREFIX = "portfolio"
 log = logging.getLogger("portfolio.ratelimit")
@@ -166,6 +170,21 @@ def invite_limits(view):
     return limiter.limit(
         _configured("RATELIMIT_INVITES_PER_USER"), key_func=_user_key, methods=["POST"],
         scope="invites",
+    )(view)
+
+
+def share_limits(view):
+    """Limit share-link creation per user (apply under @bp.route)."""
+    return limiter.limit(
+        _configured("RATELIMIT_SHARES_PER_USER"), key_func=_user_key, methods=["POST"],
+        scope="shares",
+    )(view)
+
+
+def share_page_limits(view):
+    """Limit share-page openings per address (apply under @bp.route)."""
+    return limiter.limit(
+        _configured("RATELIMIT_SHARE_PAGE_PER_ADDRESS"), methods=["GET"], scope="share-page"
     )(view)
 
 

@@ -16,12 +16,15 @@ import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import idna
 from email_validator import EmailNotValidError, validate_email
 
 from workhistory.data.accounts import PASSWORD_MAX, PASSWORD_MIN
-from workhistory.data.artifacts import TYPES, VISIBILITIES
+from workhistory.data.artifacts import LIMIT, TYPES, VISIBILITIES
+from workhistory.data.shares import EXPIRY_DAYS as SHARE_EXPIRY_DAYS
+from workhistory.data.shares import SCOPES as SHARE_SCOPES
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -96,6 +99,11 @@ def clean_name(raw: str) -> str:
     return _visible_text(raw, NAME_MAX, "Enter a name.")
 
 
+def clean_share_label(raw: str) -> str:
+    """A share link's label: shown to its owner only, a name like any other."""
+    return _visible_text(raw, NAME_MAX, "Give the link a label, like “For the hiring panel”.")
+
+
 def clean_description(raw: str) -> str:
     text = _no_controls(raw, _CONTROL_BUT_LINES)
     if len(text) > DESCRIPTION_MAX:
@@ -113,6 +121,28 @@ def _one_of(allowed: tuple[str, ...], message: str):
 
 
 clean_type = _one_of(TYPES, "Choose one of the listed types.")
+clean_share_scope = _one_of(SHARE_SCOPES, "Choose what the link shares.")
+
+
+def clean_expiry(raw: str) -> int | None:
+    """Days a share link lives (7, 30 or 90), or None for "never"."""
+    text = raw.strip()
+    if text == "never":
+        return None
+    if text not in {str(days) for days in SHARE_EXPIRY_DAYS}:
+        raise ValueError("Choose when the link stops working.")
+    return int(text)
+
+
+def clean_artifact_ids(values: list[str]) -> list[UUID]:
+    """Chosen artifacts (checkboxes): their ids, each once, at most the artifact limit."""
+    try:
+        ids = list(dict.fromkeys(UUID(v.strip()) for v in values if v.strip()))
+    except ValueError:
+        raise ValueError("Choose artifacts from the list.") from None
+    if len(ids) > LIMIT:
+        raise ValueError(f"Choose at most {LIMIT} artifacts.")
+    return ids
 clean_visibility = _one_of(VISIBILITIES, "Choose who can see this artifact: private or team.")
 
 
