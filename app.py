@@ -95,10 +95,20 @@ def _secure() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, auth, health, imports, insights, people, portfolio, shares
+    from blueprints import (
+        account,
+        auth,
+        health,
+        imports,
+        insights,
+        people,
+        portfolio,
+        shares,
+        skills,
+    )
 
-    for blueprint in (health.bp, auth.bp, portfolio.bp, insights.bp, imports.bp, people.bp,
-                      account.bp, shares.bp, shares.public):
+    for blueprint in (health.bp, auth.bp, portfolio.bp, skills.bp, insights.bp, imports.bp,
+                      people.bp, account.bp, shares.bp, shares.public):
         app.register_blueprint(blueprint)
 
 

@@ -23,6 +23,8 @@ BENCHMARKS = {
     "browser": ["bench.browser"],
     "scale": ["bench.scale"],
     "peer": ["bench.peer"],  # needs Node.js and npm: builds ../shared/peer outside git
+    "skills": ["bench.skills"],
+    "skills-ablation": ["bench.skills", "--ablation"],
 }
 
 

@@ -8,11 +8,12 @@ that creates them; a used, revoked, expired or unknown token is 404 on GET and P
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.common import sign_up
-from workhistory.data import invites, people
+from workhistory.data import invites, people, skills
+from workhistory.data.errors import NotFound
 from workhistory.web import htmx, ratelimit
 from workhistory.web.context import current_actor, get_db
 from workhistory.web.forms import JoinForm
@@ -30,8 +31,22 @@ ANNOUNCE = {
 @bp.get("/people")
 @login_required
 def index():
-    """List the workspace's members, and the signed-in user's open invites."""
-    return _page()
+    """List the workspace's members and the signed-in user's open invites; with `skill`, the
+    members whose team work shows that skill."""
+    skill = request.args.get("skill", "").strip()[:skills.QUERY_MAX]
+    return _holders(skill) if skill else _page()
+
+
+def _holders(value: str):
+    def unit():  # the skill and who shows it: one transaction
+        with get_db().transaction(current_actor()):
+            skill = skills.resolve(get_db(), current_actor(), value)
+            if skill is None:
+                raise NotFound("That skill is not in the catalog.")
+            return skill, skills.holders(get_db(), current_actor(), skill.id)
+
+    skill, holders = get_db().run(unit)
+    return render_template("people/skill.html", skill=skill, holders=holders)
 
 
 @bp.get("/people/<user_id>")

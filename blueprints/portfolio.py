@@ -15,7 +15,7 @@ from uuid import UUID
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 
-from workhistory.data import artifacts
+from workhistory.data import artifacts, skills
 from workhistory.data.errors import Conflict, InvalidData, LimitReached, NotFound
 from workhistory.web import csv_export, htmx
 from workhistory.web.context import current_actor, get_db
@@ -57,10 +57,11 @@ def create():
         except LimitReached as exc:
             form.form_errors.append(exc.public_message)
             status = 409
-        except InvalidData as exc:  # a rule the form missed: still the form, not a dead end
-            form.form_errors.append(exc.public_message)
+        except InvalidData as exc:  # a rule only the database judges: still the form
+            form.refuse(exc)
         else:
             return _saved(entry, summary, f"Added “{entry.title}”.")
+    _show_sent_skills(form)
     message = form.form_errors[0] if status == 409 else INVALID
     if htmx.is_htmx():
         return htmx.answer("portfolio/_form.html", status, message, form=form, entry=None)
@@ -105,7 +106,7 @@ def update(artifact_id: str):
         except Conflict as exc:
             return _conflict(form, exc.current)
         except InvalidData as exc:
-            form.form_errors.append(exc.public_message)
+            form.refuse(exc)
         else:
             return _saved(entry, summary, f"Saved “{entry.title}”.")
     return _invalid_update(form, artifact_id)
@@ -174,10 +175,19 @@ def _saved(entry: artifacts.WorkArtifactEntry, summary: artifacts.Summary, messa
     return redirect(url_for("portfolio.page"), 303)
 
 
+def _show_sent_skills(form: ArtifactForm) -> None:
+    """Answers that carry the form back show the skills it sent with their labels (one read
+    of the catalog, on these answers only)."""
+    values = form.skill_values
+    if values is not None:
+        form.show_skills(skills.describe(get_db(), current_actor(), values))
+
+
 def _invalid_update(form: ArtifactForm, artifact_id: str):
     # The saved artifact is read only on this error path: it answers 404 for ids that are
     # not the user's (before saying anything about the input) and fills the fields the
     # request left out, so re-submitting the form never clears them.
+    _show_sent_skills(form)
     if htmx.is_htmx():
         entry = artifacts.get_artifact(get_db(), current_actor(), artifact_id)
         form.fill_absent(entry)
@@ -191,7 +201,8 @@ def _invalid_update(form: ArtifactForm, artifact_id: str):
 
 def _conflict(form: ArtifactForm, current: artifacts.WorkArtifactEntry):
     # The user's input stays; the hidden version becomes the saved one, so "Save mine
-    # anyway" overwrites deliberately. Rendering needs no further query.
+    # anyway" overwrites deliberately.
+    _show_sent_skills(form)
     form.fill_absent(current, version=current.version)
     context = {"form": form, "entry": current, "saved_values": display_values(current)}
     if htmx.is_htmx():

@@ -5,18 +5,23 @@
  * this module adds what htmx cannot know:
  *   - requests: the CSRF header, failures made visible in the status region;
  *   - keyboard: shortcuts, roving focus over the rows, the two dialogs;
- *   - focus: where it goes when the focused element is swapped away with nothing in its place.
+ *   - focus: where it goes when the focused element is swapped away with nothing in its place;
+ *   - skills: the form's chips, its combobox (ARIA 1.2 pattern) and its suggestions.
  *
  * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
  * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
- * it on settle). No timers except the status message's fade.
+ * it on settle). No timers except the status message's fade (the skill searches and
+ * suggestions wait with htmx's own `delay:` trigger modifier).
  */
 (function () {
   "use strict";
 
   var SETTING = "portfolio.single-key-shortcuts"; // "off" turns single-key shortcuts off
-  // Rows that j/k move between: artifacts (own or a colleague's) and the people list.
-  var ROWS = "#artifacts > li.artifact, #people > li.person";
+  // Rows that j/k move between: artifacts (own or a colleague's), the people list and the
+  // skills' evidence.
+  var ROWS = "#artifacts > li.artifact, #people > li.person, #skills > li.person";
+  var PICKER = "[data-skill-picker]";
+  var SKILLS_MAX = 20;
   var FIELDS = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
   var FIRST_FIELD = "[aria-invalid='true'], input:not([type='hidden']), textarea, select";
   var CONTROLS = "a[href], button, input:not([type='hidden']), select, textarea";
@@ -184,6 +189,14 @@
     return true;
   }
 
+  // A row without an edit link (a person, a skill) opens its main link.
+  function openRow(row) {
+    var link = row.querySelector("a.row-open");
+    if (!link) { return false; }
+    link.click();
+    return true;
+  }
+
   function openNew() {
     var open = byId("artifact-new");
     if (open) { return focusFirstField(open); }
@@ -236,7 +249,7 @@
       case "ArrowDown": return Boolean(row) && move(1, row);
       case "ArrowUp": return Boolean(row) && move(-1, row);
       case "e": return single && Boolean(row) && edit(row);
-      case "Enter": return target === row && Boolean(row) && edit(row);
+      case "Enter": return target === row && Boolean(row) && (edit(row) || openRow(row));
       case "n": return single && openNew();
       case "d": return single && Boolean(row) && remove(row);
       case "Delete": return Boolean(row) && remove(row);
@@ -251,6 +264,10 @@
     if (typeof event.key !== "string") { return; }
     if (dialogOpen()) { return; } // the dialog owns Tab, Enter and Escape
     var target = event.target;
+    if (isSkillBox(target) && onSkillKey(event, target)) {
+      event.preventDefault();
+      return;
+    }
     var commandKey = event.ctrlKey || event.metaKey;
     if (event.key === "Enter" && commandKey && !event.altKey && !event.shiftKey) {
       if (save(target)) { event.preventDefault(); }
@@ -264,6 +281,213 @@
     if (isField(target)) { return; } // typing: letters are text, Enter submits, arrows move
     if (event.shiftKey && event.key.length > 1) { return; } // Shift+arrow selects text
     if (onKey(event.key, rowOf(target), target)) { event.preventDefault(); }
+  }
+
+  // --- Skills: chips, the combobox and suggestions (SPEC §9) --------------------------------
+  // The server renders a text box (no JavaScript) and, hidden, the picker: chosen skills as
+  // chips with disabled hidden inputs, a combobox whose options htmx fetches (GET /skills) and
+  // a suggestions area that the title and description fill (POST /skills/suggest). Enhancing
+  // swaps the two; after that only the chips' inputs carry the field.
+  function pickerOf(node) { return node && node.closest ? node.closest(PICKER) : null; }
+  function isSkillBox(node) { return Boolean(node && node.matches && node.matches(".skill-search")); }
+  function listOf(box) { return byId(box.getAttribute("aria-controls")); }
+  function boxOf(list) { return document.querySelector('[aria-controls="' + list.id + '"]'); }
+  function optionsOf(box) {
+    return Array.prototype.slice.call(listOf(box).querySelectorAll("[role='option']"));
+  }
+  function chosenInputs(field) {
+    return Array.prototype.slice.call(
+      field.querySelectorAll(".chips-chosen input[name='suggested_skill_ids']"));
+  }
+
+  function enhanceSkills(root) {
+    var fields = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll(PICKER)) : [];
+    if (root.matches && root.matches(PICKER)) { fields.push(root); }
+    fields.forEach(function (field) {
+      if (field.getAttribute("data-enhanced")) { return; }
+      field.setAttribute("data-enhanced", "true");
+      var text = field.querySelector(".skills-text");
+      var box = field.querySelector(".skill-search");
+      var focused = document.activeElement === text || text.hasAttribute("autofocus");
+      text.removeAttribute("autofocus");
+      text.disabled = true;
+      text.hidden = true;
+      var hint = byId(text.id.replace("suggested_skill_ids-", "suggested_skill_ids-hint-"));
+      if (hint) { hint.hidden = true; }
+      var label = field.querySelector("label");
+      if (label) { label.htmlFor = box.id; }
+      field.querySelector(".skill-picker").hidden = false;
+      field.querySelectorAll(".skill-picker input[type='hidden']").forEach(function (input) {
+        input.disabled = false;
+      });
+      box.disabled = false;
+      if (text.getAttribute("aria-invalid") === "true") { box.setAttribute("aria-invalid", "true"); }
+      if (focused) { box.focus(); }
+    });
+  }
+
+  function addSkill(field, value, label) {
+    value = value.trim();
+    label = (label || value).trim();
+    if (!value) { return false; }
+    var inputs = chosenInputs(field);
+    var known = inputs.some(function (input) { return input.value.toLowerCase() === value.toLowerCase(); });
+    if (known) {
+      announce("“" + label + "” is already one of the skills.");
+      return false;
+    }
+    if (inputs.length >= SKILLS_MAX) {
+      announce("An artifact has at most " + SKILLS_MAX + " skills. Remove one to add another.",
+        { error: true });
+      return false;
+    }
+    var chip = field.querySelector(".skill-chip-template").content.firstElementChild.cloneNode(true);
+    chip.querySelector(".chip-label").textContent = label;
+    chip.querySelector(".chip-remove").setAttribute("aria-label", "Remove " + label);
+    var input = chip.querySelector("input");
+    input.value = value;
+    input.disabled = false;
+    field.querySelector(".chips-chosen").appendChild(chip);
+    field.querySelectorAll(".chip-suggestion").forEach(function (button) {
+      if (button.getAttribute("data-value") === value) { button.parentElement.remove(); }
+    });
+    announce("Added “" + label + "”.");
+    return true;
+  }
+
+  // Remove a chosen skill; focus goes to the next chip's button (or the previous, or the box)
+  // when the removal came from a button that is now gone.
+  function removeChip(chip, moveFocus) {
+    var field = pickerOf(chip);
+    var label = chip.querySelector(".chip-label").textContent;
+    var next = chip.nextElementSibling || chip.previousElementSibling;
+    chip.remove();
+    announce("Removed “" + label + "”.");
+    if (moveFocus) {
+      (next ? next.querySelector(".chip-remove") : field.querySelector(".skill-search")).focus();
+    }
+  }
+
+  function setExpanded(box, open) {
+    var list = listOf(box);
+    open = open && optionsOf(box).length > 0;
+    list.hidden = !open;
+    box.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) { setActive(box, null); }
+  }
+
+  function setActive(box, option) {
+    optionsOf(box).forEach(function (each) {
+      each.setAttribute("aria-selected", each === option ? "true" : "false");
+    });
+    if (option) {
+      box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function activeOption(box) {
+    var id = box.getAttribute("aria-activedescendant");
+    return id ? byId(id) : null;
+  }
+
+  function moveActive(box, step) {
+    var all = optionsOf(box);
+    if (!all.length) { return; }
+    setExpanded(box, true);
+    var index = all.indexOf(activeOption(box));
+    var next = index < 0 ? (step > 0 ? 0 : all.length - 1) : (index + step + all.length) % all.length;
+    setActive(box, all[next]);
+  }
+
+  // Enter: the highlighted option, else the text as typed (a name saving resolves, or the
+  // user's own skill).
+  function accept(box, option) {
+    var field = pickerOf(box);
+    var added = option ? addSkill(field, option.getAttribute("data-value"), option.getAttribute("data-label"))
+      : addSkill(field, box.value, box.value);
+    if (added || option) {
+      box.value = "";
+      listOf(box).innerHTML = "";
+      setExpanded(box, false);
+    }
+  }
+
+  // The combobox's keys; true when handled (the caller prevents the default). Escape closes an
+  // open list and nothing else; with the list closed it falls through to the form's Escape.
+  function onSkillKey(event, box) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return false; }
+    var open = box.getAttribute("aria-expanded") === "true";
+    switch (event.key) {
+      case "ArrowDown": moveActive(box, 1); return true;
+      case "ArrowUp": moveActive(box, -1); return true;
+      case "Enter":
+        if (open && activeOption(box)) { accept(box, activeOption(box)); return true; }
+        if (box.value.trim()) { accept(box, null); return true; }
+        return false;
+      case "Escape":
+        if (!open) { return false; }
+        setExpanded(box, false);
+        return true;
+      case "Backspace": {
+        if (box.value !== "" || box.selectionStart !== 0) { return false; }
+        var chips = pickerOf(box).querySelectorAll(".chips-chosen > li");
+        if (!chips.length) { return false; }
+        removeChip(chips[chips.length - 1], false);
+        return true;
+      }
+      case "Tab": setExpanded(box, false); return false;
+      default: return false;
+    }
+  }
+
+  function addSuggestion(button) {
+    var item = button.parentElement;
+    var next = item.nextElementSibling || item.previousElementSibling;
+    var field = pickerOf(button);
+    if (addSkill(field, button.getAttribute("data-value"), button.getAttribute("data-label"))) {
+      // The button is gone: focus the next suggestion, else the search box.
+      (next ? next.querySelector("button") : field.querySelector(".skill-search")).focus();
+    }
+  }
+
+  function onSkillClick(target) {
+    var remove = target.closest(".chip-remove");
+    if (remove) { removeChip(remove.parentElement, true); return true; }
+    var suggestion = target.closest(".chip-suggestion");
+    if (suggestion) { addSuggestion(suggestion); return true; }
+    var option = target.closest(".skill-option");
+    if (option) {
+      var box = boxOf(option.parentElement);
+      accept(box, option);
+      box.focus();
+      return true;
+    }
+    return false;
+  }
+
+  // New options: give them ids (aria-activedescendant) and open the list while the box still
+  // has focus and text. New suggestions: leave out chosen ones and say how many, politely.
+  function onAfterSwap(event) {
+    var target = event.detail.target;
+    if (!target || !target.matches) { return; }
+    if (target.matches(".skill-options")) {
+      var box = boxOf(target);
+      optionsOf(box).forEach(function (option, i) { option.id = target.id + "-" + i; });
+      setExpanded(box, document.activeElement === box && box.value.trim() !== "");
+    } else if (target.matches(".skill-suggestions")) {
+      var field = pickerOf(target);
+      var chosen = chosenInputs(field).map(function (input) { return input.value; });
+      target.querySelectorAll(".chip-suggestion").forEach(function (button) {
+        if (chosen.indexOf(button.getAttribute("data-value")) >= 0) { button.parentElement.remove(); }
+      });
+      var n = target.querySelectorAll(".chip-suggestion").length;
+      var note = byId(target.id.replace("skill-suggestions-", "skill-suggestions-note-"));
+      var text = n ? n + (n === 1 ? " skill" : " skills") + " suggested for this text." : "";
+      if (note && note.textContent !== text) { note.textContent = text; }
+    }
   }
 
   // --- Delete confirmation: every delete request from the page asks first -------------------
@@ -325,6 +549,7 @@
     // autofocus is a one-shot instruction: once htmx applied it, drop it so a later check
     // for "content about to take focus" is not misled by an old row.
     var root = event.target;
+    enhanceSkills(root); // before autofocus goes: a focused skills box hands focus on
     if (root.removeAttribute) { root.removeAttribute("autofocus"); }
     if (root.querySelectorAll) {
       root.querySelectorAll("[autofocus]").forEach(function (el) {
@@ -338,6 +563,7 @@
   function init() {
     var help = byId("shortcuts-help");
     if (help) { help.hidden = false; }
+    enhanceSkills(document);
     syncRoving();
     var region = byId("status");
     if (region) {
@@ -354,7 +580,9 @@
     if (row) { makeCurrent(row); }
   });
   document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("#shortcuts-help")) { openHelp(); }
+    if (!event.target.closest) { return; }
+    if (event.target.closest("#shortcuts-help")) { openHelp(); return; }
+    onSkillClick(event.target);
   });
   document.addEventListener("change", function (event) {
     if (event.target.id !== "single-key-shortcuts") { return; }
@@ -365,6 +593,7 @@
   document.addEventListener("htmx:configRequest", onConfigRequest);
   document.addEventListener("htmx:beforeRequest", onBeforeRequest);
   document.addEventListener("htmx:afterRequest", onAfterRequest);
+  document.addEventListener("htmx:afterSwap", onAfterSwap);
   document.addEventListener("htmx:responseError", onResponseError);
   document.addEventListener("htmx:sendError", onSendError);
   document.addEventListener("htmx:confirm", onConfirm);

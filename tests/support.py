@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 REQUEST_ID = re.compile(r"[0-9a-f]{16}")
 HTMX = {"HX-Request": "true"}
+# Catalog skills the tests name (ESCO v1.2.0; their ids are the concepts' UUIDs).
+SQL = "esco:598de5b0-5b58-4ea7-8058-a4bc4d18c742"  # preferred label "SQL"
+STATISTICS = "esco:7ee4c2ea-b349-4bd2-81a3-ec31475d4833"  # "statistics"
+PYTHON = "esco:ccd0a1d9-afda-43d9-b901-96344886e14d"  # "Python (computer programming)"
 # A complete, valid submission of the artifact form (the version is added for updates).
 VALID = {
     "title": "Quarterly churn analysis",
@@ -40,7 +44,7 @@ VALID = {
     "source_url": "https://example.com/churn",
     "visibility": "team",
     "estimated_hours_saved": "12.5",
-    "suggested_skill_ids": "sql, statistics",
+    "suggested_skill_ids": "cohort analysis, churn modelling",  # not catalog names: kept as typed
 }
 
 

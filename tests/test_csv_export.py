@@ -45,7 +45,9 @@ def _parse(text: str) -> list[list[str]]:
 
 def test_header_row_then_one_row_per_entry():
     rows = _parse(artifacts_csv([_entry(), _entry()]))
-    assert rows[0] == list(artifacts.WorkArtifactEntry.__slots__)
+    # The JSON export's keys, in its order: the stored columns, then the skills' labels.
+    assert rows[0] == [*(n for n in artifacts.WorkArtifactEntry.__slots__ if n != "skill_labels"),
+                       "skills"]
     assert rows[0][:4] == ["id", "tenant_id", "user_id", "title"]
     assert len(rows) == 3
 
@@ -154,8 +156,9 @@ def test_csv_download_has_the_same_rows_as_the_json(app, db, owner, make_colleag
     def as_cell(value) -> str:
         if value is None:
             return ""
-        if isinstance(value, list):
-            value = ", ".join(value)
+        if isinstance(value, list):  # ids by ", "; the skills (id and label) by label, "; "
+            value = "; ".join(v["label"] for v in value) if value and isinstance(value[0], dict) \
+                else ", ".join(value)
         return neutralise(str(value))
 
     assert rows[1:] == [[as_cell(item[k]) for k in rows[0]] for item in exported]

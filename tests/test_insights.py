@@ -122,13 +122,15 @@ def test_hours_by_year_equal_the_database(app, admin, arranged):
 def test_hours_by_skill_equal_the_database(app, admin, arranged):
     tables = _tables(_page(app, arranged))
     expected = _sql(admin, arranged, (
-        "SELECT s AS k, count(*) AS n, sum(estimated_hours_saved) AS h"
-        " FROM work_artifacts, unnest(suggested_skill_ids) s WHERE user_id = %(user_id)s"
+        "SELECT coalesce(k.label, s) AS k, count(*) AS n, sum(estimated_hours_saved) AS h"
+        " FROM work_artifacts, unnest(suggested_skill_ids) s LEFT JOIN skills k ON k.id = s"
+        " WHERE user_id = %(user_id)s"
         " AND estimated_hours_saved > 0 GROUP BY 1 ORDER BY h DESC"))
     assert sorted(tables["by-skill-table"]) == sorted((r["k"], str(r["n"]), r["h"])
                                                       for r in expected)
-    sql_row = next(t for t in tables["by-skill-table"] if t[0] == "sql")
-    assert sql_row == ("sql", "3", 160.75)  # the colleague's 999 hours do not count
+    # "sql" names a catalog skill: stored as its id, shown by its label (SPEC §9).
+    sql_row = next(t for t in tables["by-skill-table"] if t[0] == "SQL")
+    assert sql_row == ("SQL", "3", 160.75)  # the colleague's 999 hours do not count
 
 
 def test_top_artifacts_and_total_equal_the_database(app, admin, arranged):

@@ -8,12 +8,13 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.support import make_artifact, sign_in
+from tests.support import SQL, make_artifact, sign_in
 
 FIELDS = {
     "id", "tenant_id", "user_id", "title", "description", "artifact_type", "artifact_date",
     "source_url", "visibility", "estimated_hours_saved", "suggested_skill_ids", "version",
     "created_at", "updated_at",
+    "skills",  # added by SPEC §9: each skill's id and label
 }
 
 
@@ -36,7 +37,7 @@ def test_export_has_every_field_in_page_order(client, token, db, owner, make_col
     full = make_artifact(db, owner, title="Full <&> “quotes”", description="Line\nTwo",
                          artifact_type="code", artifact_date=date(2021, 3, 15),
                          source_url="https://example.com/a?b=1", visibility="team",
-                         estimated_hours_saved=12.5, suggested_skill_ids=["sql", "python"])
+                         estimated_hours_saved=12.5, suggested_skill_ids=["sql", "Looker"])
     # Other people's artifacts, even team ones in the same workspace, are not exported.
     make_artifact(db, make_colleague(owner.tenant_id), title="Colleague", visibility="team")
     make_artifact(db, make_workspace("Other"), title="Stranger")
@@ -57,7 +58,9 @@ def test_export_has_every_field_in_page_order(client, token, db, owner, make_col
         "source_url": "https://example.com/a?b=1",
         "visibility": "team",
         "estimated_hours_saved": 12.5,
-        "suggested_skill_ids": ["sql", "python"],
+        # "sql" names a catalog skill, so it was stored as its id; "Looker" is kept as typed.
+        "suggested_skill_ids": [SQL, "Looker"],
+        "skills": [{"id": SQL, "label": "SQL"}, {"id": "Looker", "label": "Looker"}],
         "version": 1,
     }
     for moment in (first["created_at"], first["updated_at"]):

@@ -13,8 +13,11 @@ import pytest
 
 from tests.support import ROOT, with_dbname
 from workhistory import migrate
+from workhistory.data import catalog
 
 NAMES = sorted(p.name for p in migrate.MIGRATIONS_DIR.glob("*.sql"))
+# After the SQL files, a first upgrade loads the skills catalog (and reports it).
+APPLIED = [*NAMES, f"data: {catalog.CATALOG.name}"]
 
 # A runner in its own process: imports first, then waits for "go" so both start together.
 RUNNER = """
@@ -47,7 +50,7 @@ def _table_exists(url: str, name: str) -> bool:
 
 
 def test_upgrade_twice_is_a_no_op(empty_database):
-    assert migrate.upgrade(empty_database) == NAMES
+    assert migrate.upgrade(empty_database) == APPLIED
     first = _recorded(empty_database)
     assert migrate.upgrade(empty_database) == []
     assert _recorded(empty_database) == first
@@ -79,7 +82,7 @@ def test_two_processes_at_once_both_succeed(empty_database):
         assert proc.returncode == 0, err
         results.append(out.strip())
     # One applied everything, the other waited for the lock and found nothing to do.
-    assert sorted(results) == ["", ",".join(NAMES)]
+    assert sorted(results) == ["", ",".join(APPLIED)]
     assert [name for name, _ in _recorded(empty_database)] == NAMES
 
 
@@ -92,7 +95,7 @@ def own_migrations(tmp_path):
 
 
 def test_edited_landed_migration_is_refused(empty_database, own_migrations):
-    assert migrate.upgrade(empty_database, own_migrations) == NAMES
+    assert migrate.upgrade(empty_database, own_migrations) == APPLIED
     before = _recorded(empty_database)
 
     landed = own_migrations / NAMES[1]
@@ -120,4 +123,4 @@ def test_failing_migration_is_rolled_back_and_not_recorded(empty_database, own_m
 
     # Fixed, it applies on the next run.
     (own_migrations / "9999_bad.sql").write_text("CREATE TABLE half_done (id int);\n")
-    assert migrate.upgrade(empty_database, own_migrations) == ["9999_bad.sql"]
+    assert migrate.upgrade(empty_database, own_migrations) == ["9999_bad.sql", APPLIED[-1]]

@@ -93,7 +93,7 @@ def test_page_lists_rows_in_page_order_with_totals(client, token, db, owner):
     assert '<span id="artifacts-count">3 of 50</span>' in html
     assert '<span id="hours-saved-total">12.5 hours saved</span>' in html
     assert f'data-edit-url="/portfolio/artifacts/{new.id}/edit"' in html
-    assert '<li class="chip">sql</li>' in html
+    assert '<li class="chip">SQL</li>' in html  # stored as the catalog id, shown by label
     assert '<a href="https://example.com/x" rel="noopener noreferrer nofollow">' in html
 
 
@@ -169,7 +169,7 @@ def test_create_htmx_returns_row_with_oob_totals_and_status(client, token, admin
     assert stored["artifact_date"].isoformat() == "2021-03-15"
     assert stored["source_url"] == VALID["source_url"]
     assert stored["estimated_hours_saved"] == 12.5
-    assert stored["suggested_skill_ids"] == ["sql", "statistics"]
+    assert stored["suggested_skill_ids"] == ["cohort analysis", "churn modelling"]
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -195,9 +195,10 @@ def test_create_with_only_a_title_takes_defaults(client, token, admin, owner):
 
 
 def test_skill_ids_accept_repeated_fields_and_separated_text(client, token, admin, owner):
-    data = {**VALID, "suggested_skill_ids": ["python", " sql , stats\nml ", ""]}
+    data = {**VALID, "suggested_skill_ids": ["dbt", " Looker , cohorts\nchurn ", ""]}
     assert client.post(ARTIFACTS, data=data, headers=htmx(token)).status_code == 200
-    assert only_artifact(admin, owner)["suggested_skill_ids"] == ["python", "sql", "stats", "ml"]
+    assert only_artifact(admin, owner)["suggested_skill_ids"] == ["dbt", "Looker", "cohorts",
+                                                                  "churn"]
 
 
 def test_limit_reached_answers_409_with_the_form_and_message(client, token, db, admin, owner):

@@ -172,7 +172,7 @@ def test_skills_with_evidence_count_only_the_shared_artifacts(app, world):
     token = _create(app.test_client(), world["owner"])
     page = app.test_client().get(f"/s/{token}").get_data(as_text=True)
     # sql: the two team artifacts (the private one with sql does not count).
-    assert re.search(r'evidence-skill">sql</span> <span class="evidence-facts">2 artifacts,'
+    assert re.search(r'evidence-skill">SQL</span> <span class="evidence-facts">2 artifacts,'
                      r" 42.5 h saved, latest 1 May 2022", page)
     assert re.search(r'evidence-skill">forecasting</span> <span class="evidence-facts">1'
                      r" artifact, 40 h saved, latest 1 May 2022", page)

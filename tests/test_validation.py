@@ -204,7 +204,7 @@ VALID_EDGES = [
     ("source_url", "https://example.com/" + "a" * 2028, "https://example.com/" + "a" * 2028),
     ("suggested_skill_ids", ", ".join(f"s{i}" for i in range(20)), [f"s{i}" for i in range(20)]),
     ("suggested_skill_ids", "y" * 64, ["y" * 64]),
-    ("suggested_skill_ids", "SQL, sql", ["SQL", "sql"]),
+    ("suggested_skill_ids", "Mentoring, mentoring", ["Mentoring", "mentoring"]),  # custom: as typed
 ]
 
 

@@ -32,11 +32,15 @@ def db_group():
 
 @db_group.command("upgrade")
 def db_upgrade():
-    """Apply pending migrations (safe to run twice, and from two processes at once), as
-    MIGRATION_DATABASE_URL (the schema owner), else DATABASE_URL."""
+    """Apply pending migrations, then load the skills catalog if its file changed (safe to
+    run twice, and from two processes at once), as MIGRATION_DATABASE_URL (the schema
+    owner), else DATABASE_URL."""
     applied = migrate.upgrade(current_app.config["MIGRATION_DATABASE_URL"])
-    names = ": " + ", ".join(applied) if applied else ""
-    click.echo(f"applied {len(applied)} migration(s){names}")
+    files = [name for name in applied if not name.startswith("data: ")]
+    names = ": " + ", ".join(files) if files else ""
+    click.echo(f"applied {len(files)} migration(s){names}")
+    for name in applied[len(files):]:
+        click.echo(f"loaded {name.removeprefix('data: ')} (the skills catalog)")
 
 
 @click.command("demo")

@@ -7,6 +7,10 @@ Guarantees:
   at once) can both run `db upgrade`: the second waits, then finds nothing to do.
 - A landed file is never edited: its SHA-256 is recorded, and a changed checksum stops the run
   with `MigrationError` before anything else is applied.
+- Then the reference data (the ESCO skills catalog, `workhistory.data.catalog`) is loaded by
+  the same runner, on the same connection and under the same lock, in one transaction of its
+  own, and only when the file's SHA-256 differs from the one recorded at the last load. Its
+  name ("data: <file>") joins the returned list when it was loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import hashlib
 from pathlib import Path
 
 import psycopg
+
+from workhistory.data import catalog
 
 # The repository's top-level migrations/ (an editable install runs from the checkout).
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -34,8 +40,9 @@ def _files(directory: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def upgrade(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations to the database at `url`; return the names applied now."""
+def upgrade(url: str, directory: Path = MIGRATIONS_DIR, *, data: bool = True) -> list[str]:
+    """Apply pending migrations to the database at `url`, then (unless `data` is false) load
+    the skills catalog if it changed; return the names of what was applied now."""
     applied_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s, %s)", LOCK_KEY)
@@ -65,6 +72,12 @@ def upgrade(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                 except psycopg.Error as exc:
                     raise MigrationError(f"{name} failed: {exc}") from exc
                 applied_now.append(name)
+            if data:
+                try:
+                    if catalog.load_skills(conn) is not None:
+                        applied_now.append(f"data: {catalog.CATALOG.name}")
+                except psycopg.Error as exc:
+                    raise MigrationError(f"loading {catalog.CATALOG.name} failed: {exc}") from exc
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s, %s)", LOCK_KEY)
     return applied_now

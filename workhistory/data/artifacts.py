@@ -20,6 +20,7 @@ from psycopg import sql
 
 from workhistory.data.db import Actor, Database, unit_of_work
 from workhistory.data.errors import Conflict, NotFound
+from workhistory.data.skills import Skill, is_catalog_id
 
 LIMIT = 50
 TYPES = ("document", "code", "analysis", "presentation", "design", "process", "other")
@@ -40,16 +41,25 @@ COLUMNS = (
     "id, tenant_id, user_id, title, description, artifact_type, artifact_date, source_url,"
     " visibility, estimated_hours_saved, suggested_skill_ids, version, created_at, updated_at"
 )
+# Each skill's label, in the artifact's order (SPEC §9: shown by label, never by id): a
+# catalog skill's preferred label, a custom skill's own text. In every read and RETURNING, so
+# the page stays one statement.
+SKILL_LABELS = (
+    "ARRAY(SELECT coalesce(s.label, r.ref)"
+    " FROM unnest(suggested_skill_ids) WITH ORDINALITY AS r(ref, n)"
+    " LEFT JOIN skills s ON s.id = r.ref ORDER BY r.n) AS skill_labels"
+)
+READ = f"{COLUMNS}, {SKILL_LABELS}"
 # Page order (SPEC §4): dated newest first, undated last, then newest created.
 _PAGE = (
-    f"SELECT {COLUMNS} FROM work_artifacts WHERE tenant_id = %(tenant_id)s"
+    f"SELECT {READ} FROM work_artifacts WHERE tenant_id = %(tenant_id)s"
     " AND user_id = %(user_id)s{only} ORDER BY artifact_date DESC NULLS LAST, created_at DESC, id"
     f" LIMIT {LIMIT}"
 )
 _LIST_OWN = _PAGE.format(only="")  # work_artifacts_owner_page_idx
 _LIST_TEAM = _PAGE.format(only=" AND visibility = 'team'")  # work_artifacts_team_idx
 _GET_OWN = (
-    f"SELECT {COLUMNS} FROM work_artifacts"
+    f"SELECT {READ} FROM work_artifacts"
     " WHERE tenant_id = %(tenant_id)s AND id = %(id)s AND user_id = %(user_id)s"
 )
 # A write (the CTE `w`) with the owner's totals after it, in one statement: the totals of the
@@ -70,7 +80,8 @@ _DELETE = (
 
 @dataclass(frozen=True, slots=True)
 class WorkArtifactEntry:
-    """One artifact as stored. `to_dict()` gives its JSON form (ISO 8601 dates and times)."""
+    """One artifact as stored. `to_dict()` gives its JSON form (ISO 8601 dates and times, and
+    `skills`: each skill's id and label, beside the ids of `suggested_skill_ids`)."""
 
     id: UUID
     tenant_id: UUID
@@ -86,10 +97,22 @@ class WorkArtifactEntry:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Aligned with suggested_skill_ids; empty when the entry was not read from the database
+    # (then each skill shows its stored value).
+    skill_labels: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> WorkArtifactEntry:
-        return cls(**{name: row[name] for name in cls.__slots__})
+        values = {name: row[name] for name in cls.__slots__ if name != "skill_labels"}
+        return cls(**values, skill_labels=tuple(row.get("skill_labels") or ()))
+
+    @property
+    def skills(self) -> list[Skill]:
+        """The artifact's skills in order, each with the label to show."""
+        labels = self.skill_labels if len(self.skill_labels) == len(self.suggested_skill_ids) \
+            else self.suggested_skill_ids
+        return [Skill(ref, label, custom=not is_catalog_id(ref))
+                for ref, label in zip(self.suggested_skill_ids, labels, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for JSON: uuids as strings, dates `YYYY-MM-DD`, times UTC with offset."""
@@ -108,6 +131,7 @@ class WorkArtifactEntry:
             "version": self.version,
             "created_at": _utc(self.created_at),
             "updated_at": _utc(self.updated_at),
+            "skills": [skill.to_dict() for skill in self.skills],
         }
 
 
@@ -198,7 +222,7 @@ def create_artifact(
                     " RETURNING {cols}) " + _WITH_TOTALS).format(
         names=sql.SQL(", ").join(map(sql.Identifier, cols)),
         values=sql.SQL(", ").join(map(sql.Placeholder, cols)),
-        cols=sql.SQL(COLUMNS),
+        cols=sql.SQL(READ),
     )
     with db.transaction(actor) as conn:
         row = conn.execute(query, params).fetchone()
@@ -232,7 +256,7 @@ def update_artifact(
         condition += " AND version = %(version)s"
     query = sql.SQL("WITH w AS (UPDATE work_artifacts SET {assignments} WHERE {condition}"
                     " RETURNING {cols}) " + _WITH_TOTALS).format(
-        assignments=assignments, condition=sql.SQL(condition), cols=sql.SQL(COLUMNS)
+        assignments=assignments, condition=sql.SQL(condition), cols=sql.SQL(READ)
     )
     params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, "id": aid,
               "version": expected_version, **changes}

@@ -406,10 +406,16 @@ def _domain_errors(db: Database | None = None) -> Iterator[None]:
             db.mark_down()
         raise Unavailable("no database connection available") from exc
     except pg_errors.CheckViolation as exc:
-        limit = _LIMITS.get(exc.diag.constraint_name)
+        name = exc.diag.constraint_name
+        limit = _LIMITS.get(name)
         if limit is not None:
             raise limit() from exc
-        raise InvalidData(constraint=exc.diag.constraint_name) from exc
+        if name in _FIELD_RULES:
+            field, message = _FIELD_RULES[name]
+            detail = (exc.diag.message_detail or "")[:80]
+            raise InvalidData(message.format(detail=detail), constraint=name, field=field) \
+                from exc
+        raise InvalidData(constraint=name) from exc
     except pg_errors.UniqueViolation as exc:
         if exc.diag.constraint_name == "users_email_lower_key":
             raise DuplicateEmail() from exc
@@ -434,4 +440,14 @@ def _domain_errors(db: Database | None = None) -> Iterator[None]:
 _LIMITS = {
     "work_artifacts_per_user_limit": LimitReached,
     "invites_open_per_user_limit": InviteLimitReached,
+}
+# Refusals about one column that only the database can judge (migration 0020 resolves skills
+# against the catalog before the CHECKs run): (field, message; {detail} is the refused value).
+_FIELD_RULES = {
+    "work_artifacts_skill_ids_known": (
+        "suggested_skill_ids", "“{detail}” is not a skill in the catalog. Remove it, or choose"
+        " a skill from the list."),
+    "work_artifacts_skill_ids_valid": (
+        "suggested_skill_ids", "List at most 20 skills, each once; a skill of your own (not"
+        " in the catalog) has at most 64 characters."),
 }

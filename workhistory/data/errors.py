@@ -68,14 +68,18 @@ class ImportGone(NotFound):
 
 
 class InvalidData(DomainError):
-    """The database refused a value (a CHECK constraint): the form layer let something through.
-    `constraint` names the rule, for the log."""
+    """The database refused a value (a CHECK constraint, or a rule only the database can judge,
+    such as whether a skill id is in the catalog). `constraint` names the rule, for the log;
+    `field` is the column the refusal is about when the rule belongs to one (the form shows
+    the message beside that field)."""
 
     message = "Some values are not valid."
 
-    def __init__(self, message: str | None = None, *, constraint: str | None = None):
+    def __init__(self, message: str | None = None, *, constraint: str | None = None,
+                 field: str | None = None):
         super().__init__(message)
         self.constraint = constraint
+        self.field = field
 
 
 class DuplicateEmail(DomainError):

@@ -19,20 +19,22 @@ from workhistory.data.db import Actor, Database, unit_of_work
 
 TOP = 10  # artifacts in "the most hours saved"
 _ORDERS = {
-    "artifacts": "artifacts DESC, hours DESC, lower(skill), skill",
-    "hours": "hours DESC, artifacts DESC, lower(skill), skill",
+    "artifacts": "artifacts DESC, hours DESC, lower(label), skill",
+    "hours": "hours DESC, artifacts DESC, lower(label), skill",
 }
 
 
 def skill_evidence_sql(source: str, *, order: str) -> str:
     """A statement over `source` (a SELECT of work_artifacts rows, a constant of the data
-    layer): per skill id, how many of those artifacts carry it, their hours saved and the
-    latest date among them, ranked by `order` ("artifacts" or "hours") first."""
+    layer): per skill id, its label (a catalog skill's preferred label, SPEC §9), how many
+    of those artifacts carry it, their hours saved and the latest date among them, ranked by
+    `order` ("artifacts" or "hours") first."""
     return (
-        f"SELECT skill, count(*) AS artifacts,"
+        "SELECT skill, coalesce(k.label, skill) AS label, artifacts, hours, latest FROM ("
+        " SELECT skill, count(*) AS artifacts,"
         " coalesce(sum(a.estimated_hours_saved), 0) AS hours, max(a.artifact_date) AS latest"
-        f" FROM ({source}) AS a, unnest(a.suggested_skill_ids) AS skill"
-        f" GROUP BY skill ORDER BY {_ORDERS[order]}"
+        f" FROM ({source}) AS a, unnest(a.suggested_skill_ids) AS skill GROUP BY skill) AS e"
+        f" LEFT JOIN skills k ON k.id = e.skill ORDER BY {_ORDERS[order]}"
     )
 
 
@@ -64,18 +66,22 @@ _TOTALS = (
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """One bar: a type, a year (None: undated) or a skill id, with its artifacts and hours."""
+    """One bar: a type, a year (None: undated) or a skill id (with its `label`), with its
+    artifacts and hours."""
 
     key: str | int | None
     artifacts: int
     hours: float
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SkillEvidence:
-    """A skill id with the artifacts that carry it: how many, their hours, the latest date."""
+    """A skill id and its label with the artifacts that carry it: how many, their hours, the
+    latest date."""
 
     skill: str
+    label: str
     artifacts: int
     hours: float
     latest: date | None
@@ -110,6 +116,6 @@ def insights(db: Database, actor: Actor) -> Insights:
     return Insights(
         artifacts=totals["artifacts"], counted=totals["counted"], hours=totals["hours"],
         by_type=[Group(**r) for r in by_type], by_year=[Group(**r) for r in by_year],
-        by_skill=[Group(r["skill"], r["artifacts"], r["hours"]) for r in by_skill],
+        by_skill=[Group(r["skill"], r["artifacts"], r["hours"], r["label"]) for r in by_skill],
         top=[WorkArtifactEntry.from_row(r) for r in top],
     )

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from workhistory.data import tokens
-from workhistory.data.artifacts import COLUMNS, WorkArtifactEntry, parse_id
+from workhistory.data.artifacts import READ, WorkArtifactEntry, parse_id
 from workhistory.data.db import Actor, Database, ShareViewer, one_row, unit_of_work
 from workhistory.data.errors import InvalidData, NotFound, ShareNotFound
 from workhistory.data.insights import SkillEvidence, skill_evidence_sql
@@ -41,7 +41,7 @@ _SHARED = (
     " WHERE s.tenant_id = %(tenant_id)s AND s.id = %(share_id)s"
 )
 _SHARED_PAGE = (
-    f"SELECT {COLUMNS} FROM ({_SHARED}) AS shared"
+    f"SELECT {READ} FROM ({_SHARED}) AS shared"
     " ORDER BY artifact_date DESC NULLS LAST, created_at DESC, id"
 )
 _SHARED_SKILLS = skill_evidence_sql(_SHARED, order="artifacts")

@@ -4,7 +4,9 @@ Guarantees of `artifacts_csv`:
 - One header row (the keys of `WorkArtifactEntry.to_dict()`, in that order), then one row per
   entry in the order given, with the same values as the JSON export: ISO 8601 dates and
   times, empty cells for nulls, skill ids joined by ", " (the artifact form's own input
-  format: it splits on commas and line breaks, so no id entered through the app holds one).
+  format: it splits on commas and line breaks, so no id entered through the app holds one),
+  and `skills`, the same skills by label, joined by "; " (a catalog label may hold a comma;
+  none holds a semicolon).
 - RFC 4180: fields quoted when they hold a comma, quote or line break, quotes doubled, every
   line ended by CRLF (the `csv` module with `lineterminator="\\r\\n"`).
 - No formula injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
@@ -23,10 +25,11 @@ from typing import Any
 
 from workhistory.data.artifacts import WorkArtifactEntry
 
-COLUMNS = tuple(WorkArtifactEntry.__slots__)
+COLUMNS = (*(name for name in WorkArtifactEntry.__slots__ if name != "skill_labels"), "skills")
 # What spreadsheets (Excel, LibreOffice, Google Sheets) treat as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SKILL_SEPARATOR = ", "
+LABEL_SEPARATOR = "; "
 
 
 def neutralise(cell: str) -> str:
@@ -39,7 +42,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        value = SKILL_SEPARATOR.join(value)
+        value = (LABEL_SEPARATOR.join(skill["label"] for skill in value)
+                 if value and isinstance(value[0], dict) else SKILL_SEPARATOR.join(value))
     return neutralise(str(value))
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 
+from workhistory import skills
 from workhistory.web.forms import TYPE_LABELS
 from workhistory.web.rules import link_host, today_utc
 
@@ -42,14 +43,6 @@ def moment(value: datetime) -> str:
     return "just now"
 
 
-def skill_label(skill_id: str) -> str:
-    """How a skill is shown: every template that shows a skill of the résumé or the insights
-    shows it through this filter, so a label lookup (the ESCO catalog of SPEC §9) plugs in
-    here, in one place. Until then a skill is shown as stored: its id, or the label the user
-    typed."""
-    return skill_id
-
-
 def insight_rows(groups, kind: str) -> list[tuple[str, str, float]]:
     """The rows of an insights chart, (label, detail, hours): for groups of `kind` "type",
     "year" or "skill" the detail is their number of artifacts; for "top" (artifacts) it is
@@ -59,8 +52,9 @@ def insight_rows(groups, kind: str) -> list[tuple[str, str, float]]:
                  e.estimated_hours_saved) for e in groups]
     label = {"type": lambda key: TYPE_LABELS.get(key, key),
              "year": lambda key: "Undated" if key is None else str(key),
-             "skill": skill_label}[kind]
-    return [(label(g.key), str(g.artifacts), g.hours) for g in groups]
+             "skill": lambda key: key}[kind]
+    # A skill's bar shows its label (SPEC §9), read with the group.
+    return [(g.label or label(g.key), str(g.artifacts), g.hours) for g in groups]
 
 
 def share_expiry(share, now: datetime) -> str:
@@ -99,7 +93,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(device, "device")
     app.add_template_filter(link_host, "link_host")
     app.add_template_filter(link_path, "link_path")
-    app.add_template_filter(skill_label, "skill_label")
     app.add_template_filter(share_expiry, "share_expiry")
     app.add_template_filter(insight_rows, "insight_rows")
 
@@ -107,4 +100,5 @@ def init_app(app: Flask) -> None:
     def page_globals():
         # Rows are rendered up to 50 times per page: one url_for here instead of three per
         # row. `today` bounds the date field ("not in the future").
-        return {"artifacts_url": url_for("portfolio.create"), "today": today_utc().isoformat()}
+        return {"artifacts_url": url_for("portfolio.create"), "today": today_utc().isoformat(),
+                "esco_version": skills.ESCO_VERSION, "esco_attribution": skills.ATTRIBUTION}

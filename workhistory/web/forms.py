@@ -21,6 +21,8 @@ from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAre
 from wtforms.validators import StopValidation
 
 from workhistory.data.artifacts import WorkArtifactEntry
+from workhistory.data.errors import InvalidData
+from workhistory.data.skills import Skill
 from workhistory.web import imports, rules
 
 TYPE_LABELS = {
@@ -81,7 +83,8 @@ class RuleForm(FlaskForm):
 
 
 class SkillIdsField(StringField):
-    """Text of comma or newline separated ids; a repeated field is joined for redisplay."""
+    """Text of comma or newline separated skills; a repeated field (the chips) is joined for
+    redisplay."""
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -118,18 +121,42 @@ class ArtifactForm(RuleForm):
     visibility = _artifact_field(ChoiceField, "Who can see it", rules.clean_visibility,
                                  choices=VISIBILITY_LABELS, default="private")
     source_url = _artifact_field(StringField, "Link", rules.clean_url)
-    suggested_skill_ids = _artifact_field(SkillIdsField, "Skill ids", rules.clean_skill_ids,
+    suggested_skill_ids = _artifact_field(SkillIdsField, "Skills", rules.clean_skill_ids,
                                           many=True)
     version = _artifact_field(HiddenField, "Version", rules.clean_version)
 
     def __init__(self, *args, partial: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.partial = partial
+        # The skills the picker shows as chips, with their labels (see `show_skills`).
+        self.chips: list[Skill] = []
 
     @classmethod
     def for_entry(cls, entry: WorkArtifactEntry) -> ArtifactForm:
         """A form filled with a saved artifact (the edit form), ignoring any request body."""
-        return cls(formdata=None, data=display_values(entry), partial=True)
+        form = cls(formdata=None, data=display_values(entry), partial=True)
+        form.chips = entry.skills
+        return form
+
+    @property
+    def skill_values(self) -> list[str]:
+        """The skills the request sent, as typed (at most 40), or None when it sent none."""
+        raw = self.suggested_skill_ids.raw_data
+        return rules.split_skills(raw)[:40] if raw else None
+
+    def show_skills(self, chips: list[Skill]) -> None:
+        """Show `chips` (the sent skills with their labels) in the picker, and the same as
+        text in the box without JavaScript."""
+        self.chips = chips
+        if not self.suggested_skill_ids.errors:  # else the text stays exactly as typed
+            self.suggested_skill_ids.data = skills_text(chips)
+
+    def refuse(self, exc: InvalidData) -> None:
+        """Show a refusal by the database beside its field, or at the top of the form."""
+        if exc.field in self.FIELDS:
+            self[exc.field].errors = [*self[exc.field].errors, exc.public_message]
+        else:
+            self.form_errors.append(exc.public_message)
 
     @property
     def changes(self) -> dict[str, Any]:
@@ -154,6 +181,8 @@ class ArtifactForm(RuleForm):
         for name in self.FIELDS:
             if not self[name].raw_data:
                 self[name].data = saved[name]
+        if not self.suggested_skill_ids.raw_data:
+            self.chips = entry.skills
         if version is not None or not self.version.raw_data:
             self.version.data = str(version if version is not None else entry.version)
 
@@ -175,9 +204,16 @@ def display_values(entry: WorkArtifactEntry) -> dict[str, str]:
         "estimated_hours_saved": rules.format_hours(entry.estimated_hours_saved),
         "visibility": entry.visibility,
         "source_url": entry.source_url or "",
-        "suggested_skill_ids": ", ".join(entry.suggested_skill_ids),
+        "suggested_skill_ids": skills_text(entry.skills),
         "version": str(entry.version),
     }
+
+
+def skills_text(chips: list[Skill]) -> str:
+    """Skills as the text box without JavaScript shows them: each by its label, which saving
+    resolves back to the same skill (a preferred label is unique and wins), except a label
+    with a comma (the separator), shown by its id."""
+    return ", ".join(s.id if "," in s.label or s.unknown else s.label for s in chips)
 
 
 def import_check(fields: dict[str, list[str]]) -> tuple[dict[str, Any] | None, list[str]]:

@@ -32,7 +32,10 @@ from workhistory.web.csv_export import COLUMNS, FORMULA_STARTS
 from workhistory.web.rules import format_hours
 
 FILE_MAX = 1024 * 1024
-IGNORED = frozenset({"id", "tenant_id", "user_id", "version", "created_at", "updated_at"})
+# Kept by the database, or derived from other columns: `skills` is the labels of
+# suggested_skill_ids (SPEC §9), which the import reads instead.
+IGNORED = frozenset({"id", "tenant_id", "user_id", "version", "created_at", "updated_at",
+                     "skills"})
 FIELDS = tuple(name for name in COLUMNS if name not in IGNORED)
 _TEXT = frozenset({"title", "description", "artifact_type", "visibility"})
 _NULLABLE_TEXT = frozenset({"artifact_date", "source_url"})

@@ -1,11 +1,12 @@
 """Rendered artifact rows, cached by tenant, id and version.
 
-A row's HTML is a pure function of the artifact's stored values (see `_row.html`), and every
-update bumps `version` (a trigger, whoever updates), so `(tenant_id, id, version)` identifies
-it exactly: a cached row can never be stale. Each request still reads the rows from PostgreSQL under
-row-level security; the cache only skips re-rendering HTML it has already rendered, which
-was over half of a portfolio page's server time. The cache is per process, bounded (LRU) and
-holds no more than the process has already shown to the users it served.
+A row's HTML is a pure function of the artifact's stored values and its skills' labels (see
+`_row.html`), and every update bumps `version` (a trigger, whoever updates), so
+`(tenant_id, id, version, skill labels)` identifies it exactly: a cached row can never be
+stale. Each request still reads the rows from PostgreSQL under row-level security; the cache
+only skips re-rendering HTML it has already rendered, which was over half of a portfolio
+page's server time. The cache is per process, bounded (LRU) and holds no more than the
+process has already shown to the users it served.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ class RowCache:
         artifacts_url = context["artifacts_url"]
         # The primary key is (tenant_id, id): a cache keyed by half of it could one day serve
         # one workspace's row to another.
-        key = (entry.tenant_id, entry.id, entry.version, editable, artifacts_url)
+        # Skill labels come from the catalog, which `db upgrade` may reload while this process
+        # runs: they are part of what the row shows, so part of the key.
+        key = (entry.tenant_id, entry.id, entry.version, entry.skill_labels, editable,
+               artifacts_url)
         with self._lock:
             html = self._rows.get(key)
             if html is not None:

@@ -31,7 +31,8 @@ DESCRIPTION_MAX = 5000
 URL_MAX = 2048
 HOURS_MAX = 100_000
 SKILLS_MAX = 20
-SKILL_ID_MAX = 64
+SKILL_ID_MAX = 64  # a custom skill's text (the database checks it after resolving names)
+SKILL_TEXT_MAX = 100  # what one typed value may be: catalog names run to 87 characters
 NAME_MAX = 100
 EMAIL_MAX = 254
 VERSION_MAX = 2**31 - 1  # the column is a PostgreSQL integer
@@ -246,22 +247,27 @@ def clean_hours(text: str) -> float:
     return hours
 
 
+def split_skills(values: list[str]) -> list[str]:
+    """The skills in repeated fields or comma or newline separated text, trimmed, blanks
+    skipped (the chips send one value each, the text box without JavaScript one list)."""
+    return [part.strip() for value in values for part in _SKILL_SEPARATORS.split(value)
+            if part.strip()]
+
+
 def clean_skill_ids(values: list[str]) -> list[str]:
-    """Accept repeated fields and comma or newline separated text alike; blanks are skipped."""
-    ids = [
-        _no_controls(part.strip())
-        for value in values
-        for part in _SKILL_SEPARATORS.split(value)
-        if part.strip()
-    ]
+    """Skills as typed: catalog ids, catalog names or the user's own. The database turns names
+    into ids on save and refuses an esco: id that is not in the catalog (migration 0020), so
+    only what it cannot say helpfully is checked here."""
+    ids = [_no_controls(skill) for skill in split_skills(values)]
     if len(ids) > SKILLS_MAX:
-        raise ValueError(f"List at most {SKILLS_MAX} skill ids (this has {len(ids)}).")
+        raise ValueError(f"List at most {SKILLS_MAX} skills (this has {len(ids)}).")
     seen: set[str] = set()
     for skill in ids:
-        if len(skill) > SKILL_ID_MAX:
-            raise ValueError(f"Each skill id has at most {SKILL_ID_MAX} characters.")
+        if len(skill) > SKILL_TEXT_MAX:
+            raise ValueError(f"Each skill has at most {SKILL_ID_MAX} characters (a catalog"
+                             f" skill's name at most {SKILL_TEXT_MAX}).")
         if skill in seen:
-            raise ValueError(f"“{skill}” is listed twice; list each skill id once.")
+            raise ValueError(f"“{skill}” is listed twice; list each skill once.")
         seen.add(skill)
     return ids
 
