@@ -1,9 +1,10 @@
 """CSV export of artifacts: a pure function from entries to text, no I/O.
 
 Guarantees of `artifacts_csv`:
-- One header row (the keys of `WorkArtifactEntry.to_dict()`, in that order), then one row per
-  entry in the order given, with the same values as the JSON export: ISO 8601 dates and
-  times, empty cells for nulls, skill ids joined by ", " (the artifact form's own input
+- One header row (the keys of `WorkArtifactEntry.to_dict()`, `EXPORT_KEYS`, in that order),
+  then one row per entry in the order given, with the same values as the JSON export: ISO
+  8601 dates (at their precision: `2019-03-14`, `2019-03`, `2019`) and times, empty cells
+  for nulls, skill ids joined by ", " (the artifact form's own input
   format: it splits on commas and line breaks, so no id entered through the app holds one).
 - RFC 4180: fields quoted when they hold a comma, quote or line break, quotes doubled, every
   line ended by CRLF (the `csv` module with `lineterminator="\\r\\n"`).
@@ -19,9 +20,9 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from workhistory.data.artifacts import WorkArtifactEntry
+from workhistory.data.artifacts import EXPORT_KEYS, WorkArtifactEntry
 
-COLUMNS = tuple(WorkArtifactEntry.__slots__)
+COLUMNS = EXPORT_KEYS
 # What spreadsheets (Excel, LibreOffice, Google Sheets) treat as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SKILL_SEPARATOR = ", "
