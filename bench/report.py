@@ -2,7 +2,10 @@
 
 `python -m bench.report` rewrites only the text between the two marker lines below, so the
 prose around it (method, analysis, what changed) stays as written and every figure inside is
-exactly what the last runs stored. A benchmark that has not run yet says so.
+exactly what the last runs stored. bench/out is not in git: a section (or a row of the targets
+table) whose results are not on this machine keeps the text the run that made them wrote, so
+running one benchmark never erases the others' figures. A benchmark that has not run
+anywhere yet says so.
 """
 
 from __future__ import annotations
@@ -18,6 +21,15 @@ END = "<!-- bench:results:end -->"
 TARGETS = {
     "page_ratio": 0.30, "patch_ratio": 0.40, "p99_ms": 50.0, "scale_ratio": 1.5,
     "round_trips": 2, "key_p95_ms": 50.0, "cold_gzip_bytes": 40 * 1024, "cold_requests": 5,
+    "search_p95_ms": 15.0,
+}
+# Which benchmark each targets-table row comes from, by the start of its first cell.
+TARGET_ROWS = {
+    "http": ("GET /portfolio throughput", "htmx PATCH throughput", "p99 < 50 ms"),
+    "scale": ("1M-row",),
+    "roundtrips": ("at most two SQL round trips",),
+    "browser": ("`e` →", "Ctrl+Enter →", "cold page load"),
+    "search": ("search request p95",),
 }
 
 
@@ -30,8 +42,15 @@ def _when(r: dict) -> str:
     return f"_Measured {r['measured_at']}; load average at the end: {load}._"
 
 
+def _machine_line(r: dict) -> str:
+    m = r["machine"]
+    return (f"{m['cpu']}, {m['nproc']} cores, kernel {m['kernel']};"
+            f" {r['postgresql'].split(' on ')[0]}")
+
+
 def machine_section() -> list[str]:
-    results = [common.read_result(n) for n in ("http", "scale", "browser", "roundtrips")]
+    results = [common.read_result(n)
+               for n in ("http", "scale", "browser", "roundtrips", "search")]
     known = [r for r in results if r]
     if not known:
         return ["No benchmark has run yet."]
@@ -135,10 +154,15 @@ def roundtrips_section() -> list[str]:
             lines.append(f"| {label} | {s['round_trips']} | {s['statements']} | {what} |")
     ok = all(s["statements"] <= TARGETS["round_trips"]
              for name, s in r["http"].items() if "stale" not in name)
+    separate_begin = any(d["statement"].upper().startswith("BEGIN ISOLATION")
+                         for s in r["http"].values() for d in s["detail"])
+    wire = ("its BEGIN (sent on its own: the isolation level is set explicitly, see"
+            " workhistory/data/db.py) and its COMMIT" if separate_begin else
+            "one round trip, COMMIT: BEGIN travels in the same message as the context"
+            " statement")
     lines += ["", f"Target, at most two SQL statements per request: {_met(ok)} (all but the"
               " stale-version conflict, which reads the saved row back: three). On the wire each"
-              " transaction adds one round trip, COMMIT: BEGIN travels in the same message as"
-              " the context statement."]
+              f" transaction adds {wire}."]
     return lines
 
 
@@ -190,10 +214,47 @@ def profile_section() -> list[str]:
     return lines
 
 
+def search_section() -> list[str] | None:
+    r = common.read_result("search")
+    if not r:
+        return None
+    per = r["per_search"]
+    lines = [
+        _when(r), "",
+        f"One client, one keep-alive connection, gunicorn with one sync worker; {r['rounds']}"
+        f" rounds of each search {r['repeat']} times per size, the sizes alternating. One"
+        f" search is {per['statements']} SQL statement besides the context one"
+        f" ({per['round_trips']} round trips: BEGIN, the context, the search, COMMIT). Load"
+        f" time: 1k rows {r['load_seconds']['1k']} s, 1M rows {r['load_seconds']['1M']} s."
+        f" Machine: {_machine_line(r)}.", "",
+        "| table | rows | size with indexes | search request median ms | p95 ms | max ms |"
+        " target p95 ≤ 15 ms |", "|---|---:|---|---:|---:|---:|---|",
+    ]
+    for size, s in r["sizes"].items():
+        a = s["http"]["all"]
+        ok = a["p95_ms"] <= TARGETS["search_p95_ms"]
+        lines.append(f"| {size} | {s['rows']:,} | {s['table_and_indexes']} | {a['median_ms']:.2f}"
+                     f" | {a['p95_ms']:.2f} | {a['max_ms']:.1f} | {_met(ok)} |")
+    lines += ["", "| search | query | 1k p95 ms | 1M p95 ms |", "|---|---|---:|---:|"]
+    for name, query in r["searches"].items():
+        small, large = (r["sizes"][k]["http"]["per_search"][name]["p95_ms"] for k in ("1k", "1M"))
+        lines.append(f"| {name} | `{query}` | {small:.2f} | {large:.2f} |")
+    lines += ["", "| statement | server execution 1k ms | 1M ms | same plan at 1k and 1M |",
+              "|---|---:|---:|---|"]
+    for name, same in r["same_plan"].items():
+        small, large = (r["sizes"][k]["plans"][name]["server_median_ms"] for k in ("1k", "1M"))
+        lines.append(f"| {name} | {small:.3f} | {large:.3f} | {'yes' if same else '**no**'} |")
+    for size in ("1M", "1k"):
+        lines += ["", f"EXPLAIN (ANALYZE, BUFFERS), search, {size} rows:", "", "```",
+                  r["sizes"][size]["plans"]["search"]["explain"], "```"]
+    return lines
+
+
 def targets_section() -> list[str]:
-    """One line per target of issue 7, from the stored results."""
+    """One line per target, from the stored results (`TARGET_ROWS` says whose each is)."""
     http, scale = common.read_result("http"), common.read_result("scale")
     rt, br = common.read_result("roundtrips"), common.read_result("browser")
+    found = common.read_result("search")
     rows = []
     if http:
         m = http["median"]
@@ -228,6 +289,13 @@ def targets_section() -> list[str]:
         rows.append(("cold page load < 40 KiB (40,960 bytes) gzip in ≤ 5 requests",
                      f"{load['gzip_bytes']:,} bytes ({load['gzip_bytes'] / 1024:.1f} KiB)"
                      f" in {load['requests']} requests", _met(ok)))
+    if found:
+        large = found["sizes"]["1M"]
+        v = large["http"]["all"]["p95_ms"]
+        same = all(found["same_plan"].values())
+        rows.append((f"search request p95 ≤ 15 ms at one client, {large['rows']:,} rows;"
+                     " the same plan at 1k and 1M", f"{v:.2f} ms; same plan: "
+                     f"{'yes' if same else 'no'}", _met(v <= TARGETS["search_p95_ms"] and same)))
     if not rows:
         return ["No benchmark has run yet."]
     return ["| target | measured | |", "|---|---|---|",
@@ -239,13 +307,75 @@ SECTIONS = (
     ("Machine", machine_section), ("HTTP under gunicorn", http_section),
     ("Scale: 1,000 vs 1,000,000 rows", scale_section), ("Round trips", roundtrips_section),
     ("Browser", browser_section), ("Profiles", profile_section),
+    ("Search: 1,000 vs 1,000,000 rows", search_section),
 )
+# The benchmark behind each section (None: several, handled row by row or from any result).
+SOURCES = {"Machine": "machine", "HTTP under gunicorn": "http",
+           "Scale: 1,000 vs 1,000,000 rows": "scale",
+           "Round trips": "roundtrips", "Browser": "browser",
+           "Search: 1,000 vs 1,000,000 rows": "search"}
 
 
-def render() -> str:
+def _previous(block: str) -> dict[str, list[str]]:
+    """The sections of an earlier generated block, by title."""
+    sections: dict[str, list[str]] = {}
+    title = None
+    for line in block.splitlines():
+        if line.startswith("### "):
+            title = line[4:].strip()
+            sections[title] = []
+        elif title is not None:
+            sections[title].append(line)
+    return {t: _trim(lines) for t, lines in sections.items()}
+
+
+def _trim(lines: list[str]) -> list[str]:
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def _missing(source: str) -> bool:
+    """No results of `source` here. The machine section describes the machine of the main
+    benchmarks: it is kept while any of them ran elsewhere (the search section names its
+    own machine)."""
+    if source == "machine":
+        return any(_missing(s) for s in ("http", "scale", "browser", "roundtrips"))
+    names = ("profile-portfolio", "profile-patch") if source == "profiles" else (source,)
+    return all(common.read_result(n) is None for n in names)
+
+
+def _kept_target_rows(old: list[str]) -> list[str]:
+    """Rows of the old targets table whose benchmark has no results here."""
+    kept = []
+    for line in old:
+        cell = line.lstrip("| ").strip()
+        for source, starts in TARGET_ROWS.items():
+            if _missing(source) and cell.startswith(starts):
+                kept.append(line)
+    return kept
+
+
+def render(previous: dict[str, list[str]] | None = None) -> str:
+    previous = previous or {}
     parts = [BEGIN]
     for title, fn in SECTIONS:
-        parts += ["", f"### {title}", "", *fn()]
+        lines = fn()
+        source = SOURCES.get(title, "profiles" if title == "Profiles" else None)
+        if (lines is None or (source and _missing(source))) and previous.get(title):
+            lines = previous[title]  # measured elsewhere: keep what that run wrote
+        elif title == "Targets" and previous.get(title):
+            kept = _kept_target_rows(previous[title])
+            if kept:
+                header = ["| target | measured | |", "|---|---|---|"]
+                body = [line for line in lines if line not in header] if lines[0] == header[0] \
+                    else []
+                lines = header + kept + body
+        if lines is None:
+            lines = ["Not run yet (`python -m bench.search`)."]
+        parts += ["", f"### {title}", "", *lines]
     parts += ["", END]
     return "\n".join(parts)
 
@@ -255,8 +385,8 @@ def write(doc: Path = DOC) -> None:
     if BEGIN not in text or END not in text:
         text = text.rstrip() + f"\n\n## Measured results\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    doc.write_text(head + render() + tail)
+    block, tail = rest.split(END, 1)
+    doc.write_text(head + render(_previous(block)) + tail)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ BENCHMARKS = {
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],
     "scale": ["bench.scale"],
+    "search": ["bench.search"],
 }
 
 
