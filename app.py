@@ -15,9 +15,20 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import StrictUndefined
 
-from workhistory import cli, embedded_pg
+from workhistory import cli, embedded_pg, roles
+from workhistory.data import accounts
 from workhistory.data.db import Database
-from workhistory.web import assets, errors, filters, htmx, login, ratelimit, rows, security
+from workhistory.web import (
+    assets,
+    bodies,
+    errors,
+    filters,
+    htmx,
+    login,
+    ratelimit,
+    rows,
+    security,
+)
 
 STATIC = Path(__file__).with_name("static")
 csrf = CSRFProtect()
@@ -31,26 +42,38 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
+        # `db upgrade` connects as the schema's owner; app servers as the runtime login.
+        MIGRATION_DATABASE_URL=os.environ.get("MIGRATION_DATABASE_URL"),
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        SESSION_COOKIE_SECURE=_secure(),
         MAX_CONTENT_LENGTH=64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_HEADERS=["X-CSRFToken"],
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         DB_POOL_MAX=int(os.environ.get("DB_POOL_MAX", "8")),
+        PASSWORD_HASHING_SLOTS=int(os.environ.get("PASSWORD_HASHING_SLOTS")
+                                   or accounts.HASHING_SLOTS),
         # DATABASE_PREPARE=0 behind PgBouncer in transaction mode (see docs/DEPLOY.md).
         DATABASE_PREPARE=os.environ.get("DATABASE_PREPARE", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)
+    # Flask's own signed cookie holds no identity (see web/login.py), hence its name.
+    app.config["SESSION_COOKIE_NAME"] = ("__Host-state" if app.config["SESSION_COOKIE_SECURE"]
+                                         else "state")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
     app.config["EMBEDDED_DB"] = not app.config["DATABASE_URL"]
     if app.config["EMBEDDED_DB"]:
-        app.config["DATABASE_URL"] = embedded_pg.start(Path(app.instance_path) / "pgdata")
+        # The same role split as a deployment (docs/DEPLOY.md), made on first start.
+        superuser = embedded_pg.start(Path(app.instance_path) / "pgdata")
+        app.config["DATABASE_URL"], app.config["MIGRATION_DATABASE_URL"] = roles.set_up(superuser)
+    app.config["MIGRATION_DATABASE_URL"] = (app.config["MIGRATION_DATABASE_URL"]
+                                            or app.config["DATABASE_URL"])
+    accounts.limit_concurrent_hashing(app.config["PASSWORD_HASHING_SLOTS"])
     app.extensions["db"] = Database(
         app.config["DATABASE_URL"],
         max_size=app.config["DB_POOL_MAX"],
@@ -62,15 +85,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login.init_app(app)
     _register_blueprints(app)
-    for part in (filters, rows, htmx, assets, security, ratelimit, errors, cli):
+    for part in (filters, rows, htmx, assets, security, bodies, ratelimit, errors, cli):
         part.init_app(app)
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from blueprints import auth, health, people, portfolio
+def _secure() -> bool:
+    return os.environ.get("SESSION_COOKIE_SECURE") == "1"
 
-    for blueprint in (health.bp, auth.bp, portfolio.bp, people.bp):
+
+def _register_blueprints(app: Flask) -> None:
+    from blueprints import account, auth, health, imports, insights, people, portfolio, shares
+
+    for blueprint in (health.bp, auth.bp, portfolio.bp, insights.bp, imports.bp, people.bp,
+                      account.bp, shares.bp, shares.public):
         app.register_blueprint(blueprint)
 
 

@@ -34,7 +34,6 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@ratelimit.login_limits
 def login():
     """Sign in with email and password; go to `next` (same-site paths only) or the portfolio."""
     form = LoginForm()
@@ -44,7 +43,7 @@ def login():
             return redirect(safe_next(form.next.data), 303)
     error = None
     if form.validate_on_submit():
-        user = accounts.authenticate(get_db(), form.values["email"], form.values["password"])
+        user = ratelimit.checked_login(get_db(), form.values["email"], form.values["password"])
         if user is not None:
             begin_session(user)
             return redirect(safe_next(form.next.data), 303)
@@ -57,6 +56,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """End the session on the server and forget it in the browser."""
     end_session()
     return redirect(url_for("auth.login"), 303)

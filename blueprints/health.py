@@ -16,7 +16,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Answer 200 when the database answers a query, else 503."""
+    """Answer 200 when the database answers a query, else 503 (at once while it is known
+    to be down: see `Database.ping`)."""
     if get_db().ping():
         return "ready", 200, TEXT
     return "database unavailable", 503, TEXT

@@ -11,13 +11,14 @@ GET and POST alike.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from blueprints.common import results, sign_up
 from workhistory.data import artifacts, invites, people
 from workhistory.web import htmx, ratelimit
 from workhistory.web.context import current_actor, get_db
 from workhistory.web.forms import FilterForm, JoinForm
+from workhistory.web.login import login_required
 
 bp = Blueprint("people", __name__)
 
@@ -73,27 +74,36 @@ def colleague_artifact(user_id: str, artifact_id: str):
 
 
 @bp.post("/invites")
+@ratelimit.invite_limits
 @login_required
 def create_invite():
     """Create a single-use invite link and show it, this once."""
-    with get_db().transaction(current_actor()):  # create and re-list in one transaction
-        new = invites.create_invite(get_db(), current_actor())
-        link = url_for("people.join", token=new.token, _external=True)
-        if htmx.is_htmx():
-            return _invites(201, ANNOUNCE["created"], new_link=link)
-        return _page(201, ANNOUNCE["created"], new_link=link)
+
+    def unit():  # create and re-list in one transaction
+        with get_db().transaction(current_actor()):
+            new = invites.create_invite(get_db(), current_actor())
+            link = url_for("people.join", token=new.token, _external=True)
+            if htmx.is_htmx():
+                return _invites(201, ANNOUNCE["created"], new_link=link)
+            return _page(201, ANNOUNCE["created"], new_link=link)
+
+    return get_db().run(unit)
 
 
 @bp.post("/invites/<invite_id>/revoke")
 @login_required
 def revoke_invite(invite_id: str):
     """Revoke one of the signed-in user's open invites."""
-    with get_db().transaction(current_actor()):  # revoke and re-list in one transaction
-        invites.revoke_invite(get_db(), current_actor(), invite_id)
-        if htmx.is_htmx():
-            return _invites(200, ANNOUNCE["revoked"], focus="open-invites")
-    flash(ANNOUNCE["revoked"])
-    return redirect(url_for("people.index"), 303)
+
+    def unit():  # revoke and re-list in one transaction
+        with get_db().transaction(current_actor()):
+            invites.revoke_invite(get_db(), current_actor(), invite_id)
+            if htmx.is_htmx():
+                return _invites(200, ANNOUNCE["revoked"], focus="open-invites")
+        flash(ANNOUNCE["revoked"])
+        return redirect(url_for("people.index"), 303)
+
+    return get_db().run(unit)
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -115,9 +125,11 @@ def _invite_context(new_link: str | None = None, focus: str | None = None) -> di
 
 
 def _page(status: int = 200, status_message: str = "", *, new_link: str | None = None):
-    with get_db().transaction(current_actor()):  # members and open invites: one transaction
-        members = people.list_people(get_db(), current_actor())
-        context = _invite_context(new_link)
+    def unit():  # members and open invites: one transaction
+        with get_db().transaction(current_actor()):
+            return people.list_people(get_db(), current_actor()), _invite_context(new_link)
+
+    members, context = get_db().run(unit)
     return render_template(
         "people/index.html", people=members, status_message=status_message, **context
     ), status

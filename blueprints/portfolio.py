@@ -29,7 +29,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from blueprints.common import results
@@ -38,6 +37,7 @@ from workhistory.data.errors import Conflict, InvalidData, LimitReached, NotFoun
 from workhistory.web import csv_export, htmx
 from workhistory.web.context import current_actor, get_db
 from workhistory.web.forms import ArtifactForm, FilterForm, display_values
+from workhistory.web.login import login_required
 
 bp = Blueprint("portfolio", __name__)
 

@@ -1,5 +1,6 @@
 -- Undo (SPEC §11): a deleted artifact can be restored for 30 seconds, with the same id,
--- values, version and times; after that it is gone for good.
+-- values, version and times, and back on the share links that listed it; after that it is
+-- gone for good.
 --
 -- Deleted rows move to a table of their own instead of staying in `work_artifacts` behind a
 -- `deleted_at` flag. So `work_artifacts` holds live artifacts only, and everything that reads
@@ -30,6 +31,9 @@ CREATE TABLE deleted_artifacts (
   created_at              timestamptz NOT NULL,
   updated_at              timestamptz NOT NULL,
   deleted_at              timestamptz NOT NULL DEFAULT now(),
+  -- The share links that listed it (share_artifacts, migration 0040; ids only, no foreign
+  -- key: a link revoked or removed meanwhile is skipped when it comes back).
+  share_ids               uuid[] NOT NULL DEFAULT '{}',
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );

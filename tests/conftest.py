@@ -30,7 +30,7 @@ from tests.support import (  # noqa: F401
     wait_for_port,
     with_dbname,
 )
-from workhistory import embedded_pg, migrate
+from workhistory import embedded_pg, migrate, roles
 from workhistory.data import accounts
 from workhistory.data.db import Database
 
@@ -76,37 +76,63 @@ def own_server():
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_server) -> str:
-    """Name of a migrated template database, created once per session."""
+def deploy_roles(pg_server) -> tuple[str, str]:
+    """(owner, runtime login): the deployment's role split (workhistory/roles.py, the SQL of
+    docs/DEPLOY.md), under names of this run's own (roles are cluster-wide and the system
+    PostgreSQL is shared), dropped at the end."""
+    suffix = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    owner, runtime = f"portfolio_owner_{suffix}", f"portfolio_web_{suffix}"
+    roles.create_roles(pg_server, owner, runtime)
+    yield owner, runtime
+    roles.drop_roles(pg_server, runtime, owner)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server, deploy_roles) -> str:
+    """Name of a template database migrated by the owner role (not a superuser), created
+    once per session."""
+    owner, _runtime = deploy_roles
     name = f"portfolio_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    migrate.upgrade(with_dbname(pg_server, name))
+    roles.create_database(pg_server, owner, name)
+    migrate.upgrade(roles.url_for(pg_server, user=owner, dbname=name))
     yield name
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _new_database(pg_server: str, template_db: str) -> str:
+def _new_database(pg_server: str, template_db: str, owner: str) -> str:
     name = f"portfolio_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" OWNER "{owner}"')
     return name
 
 
 @pytest.fixture(scope="module")
-def database_url(pg_server, template_db) -> str:
+def database_url(pg_server, template_db, deploy_roles) -> str:
     """A libpq URL of a fresh, migrated database for this test module (superuser login)."""
-    name = _new_database(pg_server, template_db)
+    name = _new_database(pg_server, template_db, deploy_roles[0])
     yield with_dbname(pg_server, name)
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
-def db(database_url) -> Database:
-    """The app's own `Database` (pool + per-transaction context) on the module's database."""
-    database = Database(database_url, max_size=50, timeout=10)
+def runtime_url(database_url, deploy_roles) -> str:
+    """The module's database as the runtime login (a member of portfolio_app only)."""
+    return roles.url_for(database_url, user=deploy_roles[1])
+
+
+@pytest.fixture(scope="module")
+def owner_url(database_url, deploy_roles) -> str:
+    """The module's database as the owner role (migrations)."""
+    return roles.url_for(database_url, user=deploy_roles[0])
+
+
+@pytest.fixture(scope="module")
+def db(runtime_url) -> Database:
+    """The app's own `Database` (pool + per-transaction context) on the module's database,
+    connected as the runtime login like an app server."""
+    database = Database(runtime_url, max_size=50, timeout=10)
     database.open()
     yield database
     database.close()
@@ -120,12 +146,14 @@ def admin(database_url):
 
 
 @pytest.fixture(scope="module")
-def app(database_url):
-    """The Flask app on the module's database, with a fixed key and in-memory rate limits."""
+def app(runtime_url, owner_url):
+    """The Flask app on the module's database as a deployment runs it (the runtime login;
+    the owner for `db upgrade`), with a fixed key and in-memory rate limits."""
     application = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": runtime_url,
+            "MIGRATION_DATABASE_URL": owner_url,
             "SECRET_KEY": "test-secret-key",
             "RATELIMIT_STORAGE_URI": "memory://",
             "DB_POOL_MAX": 20,

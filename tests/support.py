@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from workhistory.data import artifacts
+from workhistory.data import artifacts, sessions
 from workhistory.data.db import Actor
-from workhistory.web.login import SignedInUser
+from workhistory.web import login
 from workhistory.web.rules import today_utc
 
 PASSWORD = "correct horse battery"
@@ -91,15 +91,11 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 15) -> Non
 
 
 # --- Signing in (the one place that knows how a session is made) ---------------------------
-def session_cookie(app, user) -> tuple[str, str]:
-    """The session cookie (name, value) a successful login by `user` leaves in the browser."""
-    session = {
-        "_user_id": SignedInUser(**vars(user)).get_id(),
-        "_fresh": True,
-        "display_name": user.display_name,
-    }
-    value = app.session_interface.get_signing_serializer(app).dumps(session)
-    return app.config["SESSION_COOKIE_NAME"], value
+def session_cookie(app, user, user_agent: str = "pytest") -> tuple[str, str]:
+    """The session cookie (name, value) a successful login by `user` leaves in the browser:
+    a real server-side session, started through the data layer."""
+    token = sessions.start(app.extensions["db"], user, user_agent)
+    return login.cookie_name(app), login.cookie_value(user, token)
 
 
 def sign_in(client, user) -> str:

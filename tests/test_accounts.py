@@ -105,10 +105,12 @@ def test_duplicate_email_whatever_the_case(db, owner, admin):
     assert _tenants_named(admin, "Orphan Risk") == []
 
 
-def test_find_workspace_by_exact_name(db):
-    user = accounts.create_workspace(db, "Findable Ltd", unique_email(), "Fin Find", PASSWORD)
-    assert accounts.find_workspace(db, "Findable Ltd") == user.tenant_id
-    assert accounts.find_workspace(db, "Findable") is None
+def test_workspaces_named_lists_every_exact_match(db):
+    name = f"Findable {unique_email()}"
+    first = accounts.create_workspace(db, name, unique_email(), "Fin Find", PASSWORD)
+    second = accounts.create_workspace(db, name, unique_email(), "Fin Two", PASSWORD)
+    assert accounts.workspaces_named(db, f"  {name} ") == [first.tenant_id, second.tenant_id]
+    assert accounts.workspaces_named(db, name[:-1]) == []
 
 
 # --- CLI ----------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def test_user_create_creates_then_joins_a_workspace(runner, app, admin):
+def test_user_create_creates_a_workspace_and_joins_one_by_id(runner, app, admin):
     workspace = f"CLI Works {unique_email()}"
     first, second = unique_email("cli-first"), unique_email("cli-second")
     result = runner.invoke(
@@ -128,18 +130,67 @@ def test_user_create_creates_then_joins_a_workspace(runner, app, admin):
     )
     assert result.exit_code == 0, result.output
     assert "created workspace" in result.output
+    [tenant] = _tenants_named(admin, workspace)
     result = runner.invoke(
-        args=["user", "create", "--workspace", workspace, "--email", second, "--name", "Second"],
+        args=["user", "create", "--workspace-id", str(tenant["id"]), "--email", second,
+              "--name", "Second"],
         input="second-password\n",
     )
     assert result.exit_code == 0, result.output
-    assert "joined workspace" in result.output
-
-    [tenant] = _tenants_named(admin, workspace)
+    assert f"joined workspace {tenant['id']}" in result.output
     for email in (first, second):
         assert _users_with_email(admin, email)[0]["tenant_id"] == tenant["id"]
     db = app.extensions["db"]
     assert accounts.authenticate(db, second, "second-password").tenant_id == tenant["id"]
+
+
+def test_user_create_never_joins_a_squatted_name(runner, app, admin):
+    """The attack: someone signs up "Globex Corp" first; the operator's `--workspace "Globex
+    Corp"` used to put the real employee into the squatter's workspace."""
+    name = f"Globex Corp {unique_email()}"
+    squatter = accounts.create_workspace(app.extensions["db"], name, unique_email("squat"),
+                                         "Mallory", PASSWORD)
+    employee = unique_email("employee")
+    result = runner.invoke(
+        args=["user", "create", "--workspace", name, "--email", employee, "--name", "Emp"],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code != 0
+    assert "already exists" in result.output and str(squatter.tenant_id) in result.output
+    assert "--workspace-id" in result.output
+    assert _users_with_email(admin, employee) == []
+    assert len(_tenants_named(admin, name)) == 1
+
+
+@pytest.mark.parametrize("args", [
+    [],  # neither
+    ["--workspace", "A", "--workspace-id", "00000000-0000-0000-0000-000000000000"],  # both
+    ["--workspace-id", "not-a-uuid"],
+])
+def test_user_create_needs_exactly_one_workspace_option(runner, admin, args):
+    email = unique_email("cli-opt")
+    result = runner.invoke(args=["user", "create", *args, "--email", email, "--name", "N"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code != 0
+    assert _users_with_email(admin, email) == []
+
+
+def test_user_create_refuses_an_unknown_workspace_id(runner, admin):
+    email = unique_email("cli-unknown")
+    result = runner.invoke(
+        args=["user", "create", "--workspace-id", "00000000-0000-4000-8000-000000000000",
+              "--email", email, "--name", "N"], input=PASSWORD + "\n")
+    assert result.exit_code != 0 and "no workspace" in result.output
+    assert _users_with_email(admin, email) == []
+
+
+def test_user_create_applies_the_form_rules_to_names(runner, admin):
+    email = unique_email("cli-bidi")
+    result = runner.invoke(
+        args=["user", "create", "--workspace", f"Bidi {email}", "--email", email,
+              "--name", "Ad\u202emin"], input=PASSWORD + "\n")
+    assert result.exit_code != 0 and "invisible" in result.output
+    assert _users_with_email(admin, email) == []
 
 
 @pytest.mark.parametrize(
@@ -178,7 +229,7 @@ def test_user_create_refuses_a_duplicate_email(runner, owner, admin):
         input=PASSWORD,
     )
     assert result.exit_code != 0
-    assert "already exists" in result.output
+    assert "cannot be used for a new account" in result.output
     assert len(_users_with_email(admin, email)) == 1
     assert _tenants_named(admin, "Other Dup Space") == []
 

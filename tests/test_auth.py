@@ -50,7 +50,7 @@ def test_signup_rejects_duplicate_email_case_insensitively(client, admin):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/signup")})
     response = signup(client, email=email.upper(), workspace="Other")
     assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    assert "cannot be used for a new account" in response.get_data(as_text=True)
     other = admin.execute("SELECT count(*) AS n FROM tenants WHERE name = 'Other'").fetchone()
     assert other["n"] == 0
 

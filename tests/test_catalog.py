@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-TENANT_TABLES = ("tenants", "users", "invites", "work_artifacts", "deleted_artifacts")
+TENANT_TABLES = ("tenants", "users", "invites", "work_artifacts", "shares", "share_artifacts",
+                 "pending_imports", "deleted_artifacts")
 
 # Permissive policies each tenant table must carry (besides the restrictive tenant_isolation).
 PERMISSIVE = {
@@ -18,9 +19,16 @@ PERMISSIVE = {
         "artifacts_update",
         "artifacts_delete",
     },
+    "shares": {"shares_own", "shares_viewer_read"},
+    "share_artifacts": {"share_artifacts_own", "share_artifacts_viewer_read"},
+    "pending_imports": {"pending_imports_own"},
     # Deleted artifacts (undo, migration 0032): only their owner reads, restores or purges.
     "deleted_artifacts": {"deleted_own"},
 }
+# Besides tenant_isolation, the tables whose permissive policies are not keyed on the user
+# carry a restrictive `share_viewer` policy (migration 0040), which narrows a share viewer
+# context to what the share shows and passes at once everywhere else.
+SHARE_VIEWER = frozenset({"tenants", "users", "work_artifacts"})
 
 # SPEC §3: the 14 columns with their types, nullability and defaults, in table order.
 ARTIFACT_COLUMNS = [
@@ -74,9 +82,17 @@ def test_restrictive_tenant_policy_and_permissive_policies(admin, table):
     for expression in (isolation["qual"], isolation["with_check"]):
         assert expression.replace("(", "").replace(")", "") == f"{column} = app_current_tenant"
 
-    # The only restrictive policy is the tenant one; the named permissive ones grant access.
+    # The restrictive policies are the tenant one and, where needed, the share viewer's; the
+    # named permissive ones grant access.
     restrictive = {n for n, r in policies.items() if r["permissive"] == "RESTRICTIVE"}
-    assert restrictive == {"tenant_isolation"}
+    assert restrictive == ({"tenant_isolation", "share_viewer"} if table in SHARE_VIEWER
+                           else {"tenant_isolation"})
+    if table in SHARE_VIEWER:
+        viewer = policies["share_viewer"]
+        assert viewer["roles"] == ["portfolio_app"]
+        expression = viewer["qual"] or viewer["with_check"]
+        assert expression.startswith(("(( SELECT app_current_share() AS app_current_share)"
+                                      " IS NULL)", "((( SELECT app_current_share()")), expression
     app_permissive = {
         n
         for n, r in policies.items()
@@ -199,7 +215,8 @@ def test_deleted_artifacts_has_every_artifact_column_and_when(admin):
     live = [c for c in columns("public.work_artifacts") if c["attname"] != "search_vector"]
     trash = columns("public.deleted_artifacts")
     assert sorted(map(tuple, (c.values() for c in trash))) == sorted(
-        [*map(tuple, (c.values() for c in live)), ("deleted_at", "timestamp with time zone")])
+        [*map(tuple, (c.values() for c in live)), ("deleted_at", "timestamp with time zone"),
+         ("share_ids", "uuid[]")])
 
 
 def _constraint_columns(admin, contype: str, *, referenced: str | None = None) -> list[dict]:

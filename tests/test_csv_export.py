@@ -128,7 +128,7 @@ def test_harmless_cells_are_unchanged(safe):
 def test_csv_download_has_the_same_rows_as_the_json(app, db, owner, make_colleague):
     for values in (
         {"title": "=cmd|' /C calc'!A0", "artifact_date": date(2023, 1, 2)},
-        {"title": "Ünïcödé, “quoted” and\nmultiline", "description": 'He said "hi"',
+        {"title": "Ünïcödé, “quoted”", "description": "He said \"hi\"\nand more",
          "estimated_hours_saved": 2.25, "suggested_skill_ids": ["sql", "@mention"],
          "visibility": "team"},
         {"title": "Undated", "source_url": "https://example.com/?a=1,b=2"},

@@ -178,9 +178,9 @@ def unreachable_app():
     application.extensions["db"].close()
 
 
-def test_503_page_and_fragment_when_the_database_is_unreachable(unreachable_app, owner):
+def test_503_page_and_fragment_when_the_database_is_unreachable(app, unreachable_app, owner):
     client = unreachable_app.test_client()
-    client.set_cookie(*session_cookie(unreachable_app, owner))
+    client.set_cookie(*session_cookie(app, owner))  # a session made while the server was up
     body = assert_error_page(client.get("/portfolio"), 503)
     assert "try again" in body
     response = client.get("/portfolio", headers=HTMX)

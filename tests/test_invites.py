@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from tests.support import HTMX, PASSWORD, csrf_token, run_together, sign_in, unique_email
 from workhistory.data import invites
 from workhistory.data.errors import DuplicateEmail, NotFound
+from workhistory.web import login
 
 LINK = re.compile(r'value="(https?://[^"]+/join/([A-Za-z0-9_-]+))"')
 
@@ -226,7 +227,7 @@ def test_join_with_an_existing_email_keeps_the_invite_open(app, admin, owner):
     client = app.test_client()
     response = _join(client, token, email=owner.email.upper())
     assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    assert "cannot be used for a new account" in response.get_data(as_text=True)
     assert _invite_row(admin, token)["used_by"] is None
     assert _join(client, token).status_code == 303
 
@@ -257,13 +258,19 @@ def test_join_starts_a_fresh_session(app, owner, make_workspace):
     client = app.test_client()
     previous = make_workspace(name="Previous Co", display_name="Pre Vious")
     sign_in(client, previous)
+    before = client.get_cookie(login.COOKIE).value
     with client.session_transaction() as session:
         session["planted"] = "value"
     assert _join(client, token, name="Fresh Member").status_code == 303
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["display_name"] == "Fresh Member"
-        assert session["_user_id"].startswith(f"{owner.tenant_id}:")
+    after = client.get_cookie(login.COOKIE).value
+    assert after != before and after.startswith(f"{owner.tenant_id}.")
+    assert "Fresh Member" in client.get("/account").get_data(as_text=True)
+    # The previous member's session ended with the join: its cookie signs nobody in.
+    old = app.test_client()
+    old.set_cookie(login.COOKIE, before)
+    assert old.get("/portfolio").status_code == 303
 
 
 def test_join_is_rate_limited_per_address(app, owner, monkeypatch):
@@ -384,3 +391,54 @@ def test_colleagues_cannot_read_each_others_invites_as_portfolio_app(
         )
         assert conn.execute("SELECT count(*) AS n FROM invites").fetchone()["n"] == 0
         conn.rollback()
+
+
+# --- the cap and the rate limit (SPEC §7) ---------------------------------------------------
+
+
+def test_the_twenty_first_open_invite_is_refused(app, admin, owner):
+    client = app.test_client()
+    token = sign_in(client, owner)
+    statuses = [client.post("/invites", data={"csrf_token": token}).status_code
+                for _ in range(21)]
+    assert statuses == [201] * 20 + [409]
+    assert "20 open invite links" in client.post(
+        "/invites", data={"csrf_token": token}).get_data(as_text=True)
+    assert admin.execute("SELECT count(*) AS n FROM invites WHERE created_by = %s",
+                         (owner.user_id,)).fetchone()["n"] == 20
+    # Revoking one makes room again.
+    some = admin.execute("SELECT id FROM invites WHERE created_by = %s LIMIT 1",
+                         (owner.user_id,)).fetchone()["id"]
+    client.post(f"/invites/{some}/revoke", data={"csrf_token": token})
+    assert client.post("/invites", data={"csrf_token": token}).status_code == 201
+
+
+@pytest.mark.slow
+def test_concurrent_invites_never_pass_twenty(db, admin, owner):
+    from workhistory.data.errors import LimitReached
+
+    results = run_together(30, lambda i: invites.create_invite(db, owner.actor))
+    assert sum(isinstance(r, invites.NewInvite) for r in results) == 20
+    assert sum(isinstance(r, LimitReached) for r in results) == 10
+    assert admin.execute("SELECT count(*) AS n FROM invites WHERE created_by = %s",
+                         (owner.user_id,)).fetchone()["n"] == 20
+
+
+def test_used_and_expired_invites_do_not_count(db, admin, owner):
+    for _ in range(20):
+        invites.create_invite(db, owner.actor)
+    admin.execute("UPDATE invites SET expires_at = now() - interval '1 second'"
+                  " WHERE created_by = %s", (owner.user_id,))
+    invites.create_invite(db, owner.actor)  # the expired ones are not open
+
+
+def test_creating_invites_is_rate_limited_per_user(app, owner, make_colleague, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_INVITES_PER_USER", "3 per hour")
+    client = app.test_client()
+    token = sign_in(client, owner)
+    statuses = [client.post("/invites", data={"csrf_token": token}).status_code
+                for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    colleague = app.test_client()  # per user: another member is not blocked
+    assert colleague.post("/invites", data={
+        "csrf_token": sign_in(colleague, make_colleague(owner.tenant_id))}).status_code == 201

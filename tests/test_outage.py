@@ -92,3 +92,57 @@ def test_outage_answers_503_quickly_and_recovers_without_restart(own_server, out
     response = client.post("/portfolio/artifacts", data={"csrf_token": token, "title": "After"})
     assert response.status_code == 303
     assert artifacts.list_artifacts(db, actor_of(user)).summary.count == 2
+
+
+@pytest.mark.slow
+def test_healthz_answers_during_an_outage_behind_database_requests(own_server, tmp_path):
+    """Under gunicorn's sync worker a request waits for the ones before it. During an outage,
+    /healthz waited 14.7 s behind database requests that each waited for the pool; now
+    requests fail at once while the server is known to be down, so it answers promptly."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    from tests.support import ROOT, free_port, wait_for_port
+    from workhistory import roles
+
+    data_dir, url = own_server
+    runtime, owner = roles.set_up(url, database="postgres_outage")
+    from workhistory import migrate
+
+    migrate.upgrade(owner)
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": runtime, "SECRET_KEY": "k" * 32,
+           "HOME": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "app:create_app()", "--workers", "1",
+         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--timeout", "120"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, server, timeout=60)
+        embedded_pg.stop(data_dir)
+
+        def get(path: str) -> tuple[int, float]:
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+                sock.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+                status = int(sock.recv(64).split()[1])
+            return status, time.monotonic() - started
+
+        answers: dict[int, tuple[int, float]] = {}
+        queued = [threading.Thread(target=lambda i=i: answers.__setitem__(i, get("/readyz")))
+                  for i in range(8)]
+        for thread in queued:  # eight database requests ahead of the probe
+            thread.start()
+        time.sleep(0.2)
+        status, seconds = get("/healthz")
+        for thread in queued:
+            thread.join(timeout=120)
+        assert status == 200
+        assert seconds < ANSWER_WITHIN / 3, seconds  # generous; it was 14.7 s
+        assert sorted(s for s, _ in answers.values()) == [503] * 8
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        embedded_pg.restart(data_dir)

@@ -5,12 +5,14 @@ count; the limits live in Redis when RATELIMIT_STORAGE_URI points there."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import pytest
 import redis
 
 from app import create_app
-from tests.support import HTMX, PASSWORD, csrf_token, log_in, unique_email
+from tests.support import HTMX, PASSWORD, csrf_token, log_in, run_together, unique_email
 
 _addresses = (f"10.77.{i // 250}.{i % 250 + 1}" for i in itertools.count())
 
@@ -183,3 +185,119 @@ def test_limits_hold_and_never_500_when_redis_is_down(database_url, owner, addre
         assert statuses == [401] * 5 + [429]  # per-process memory takes over
     finally:
         application.extensions["db"].close()
+
+
+# --- the dodges found by attacking the first landing ----------------------------------------
+
+
+@pytest.fixture
+def verifications(monkeypatch):
+    """How many password verifications (Argon2) ran."""
+    from workhistory.data import accounts
+
+    seen = {"calls": 0}
+    lock = threading.Lock()
+    real = accounts._verify
+
+    def counting(stored, password):
+        with lock:
+            seen["calls"] += 1
+        return real(stored, password)
+
+    monkeypatch.setattr(accounts, "_verify", counting)
+    return seen
+
+
+@pytest.mark.slow
+def test_concurrent_wrong_passwords_are_all_counted(app, owner, verifications):
+    """30 wrong passwords released together by a barrier: at most the limit (5) are checked;
+    Flask-Limiter's deduct_when tested all 30 against the limit before counting any."""
+    attempts = 30
+    addresses = [next(_addresses) for _ in range(attempts)]
+    statuses = run_together(attempts, lambda i: log_in(
+        app.test_client(), owner.email, f"wrong {i}", addresses[i]).status_code)
+    assert statuses.count(401) <= 5 and statuses.count(401) + statuses.count(429) == attempts
+    assert verifications["calls"] <= 5
+    assert log_in(app.test_client(), owner.email, PASSWORD, next(_addresses)).status_code == 429
+
+
+@pytest.mark.parametrize("variant", [
+    lambda e: e.upper(),
+    lambda e: f"  {e}\t",
+    lambda e: e.replace("i", "İ"),  # Python lowers it to "i̇", PostgreSQL to "i"
+    lambda e: e.replace("I", "İ").replace("i", "İ").upper(),
+], ids=["case", "spaces", "dotted-capital-i", "all-dotted"])
+def test_spelling_variants_share_one_bucket(app, make_workspace, variant):
+    email = f"admin-{unique_email('iiii')}"
+    user = make_workspace(name="Variant", email=email)
+    spelled = variant(email)
+    assert spelled != email
+    # The variant is the same account to the database (it logs in) ...
+    db = app.extensions["db"]
+    from workhistory.data import accounts
+
+    assert accounts.authenticate(db, spelled, PASSWORD).user_id == user.user_id
+    for _ in range(5):
+        assert log_in(app.test_client(), email, "wrong", next(_addresses)).status_code == 401
+    # ... so it is the same bucket: no fresh attempts, not even with the right password.
+    assert log_in(app.test_client(), spelled, "wrong", next(_addresses)).status_code == 429
+    assert log_in(app.test_client(), spelled, PASSWORD, next(_addresses)).status_code == 429
+
+
+def test_a_json_login_is_refused_and_not_a_dodge(app, client, owner, address):
+    for _ in range(5):
+        log_in(client, owner.email, "wrong", address)
+    token = csrf_token(client, "/login", environ_base={"REMOTE_ADDR": address})
+    response = client.post("/login", json={"email": owner.email, "password": PASSWORD},
+                           headers={"X-CSRFToken": token},
+                           environ_base={"REMOTE_ADDR": next(_addresses)})
+    assert response.status_code == 415
+    assert client.get("/portfolio").status_code == 303  # not signed in
+
+
+def test_the_readme_variables_are_read_from_the_environment(runtime_url, owner, monkeypatch):
+    monkeypatch.setenv("RATELIMIT_LOGIN_PER_EMAIL", "2 per minute")
+    monkeypatch.setenv("RATELIMIT_LOGIN_PER_ADDRESS", "50 per minute")
+    application = create_app({"TESTING": True, "DATABASE_URL": runtime_url,
+                              "SECRET_KEY": "k" * 32})
+    try:
+        assert application.config["RATELIMIT_LOGIN_PER_EMAIL"] == "2 per minute"
+        client = application.test_client()
+        statuses = [log_in(client, owner.email, "wrong", next(_addresses)).status_code
+                    for _ in range(3)]
+        assert statuses == [401, 401, 429]
+    finally:
+        application.extensions["db"].close()
+
+
+@pytest.mark.slow
+def test_password_hashing_runs_a_few_at_a_time(app, owner, monkeypatch):
+    """40 concurrent logins took a process from 54 MiB to 2.3 GiB (64 MiB of Argon2 each):
+    at most PASSWORD_HASHING_SLOTS hashes run at once, the others wait."""
+    from workhistory.data import accounts
+
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_PER_EMAIL", "100 per minute")
+    seen = {"running": 0, "most": 0}
+    lock = threading.Lock()
+    real = accounts._hasher
+
+    class SlowHasher:  # the real Argon2 hasher, watched and slowed down a little
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def verify(self, stored, password):
+            with lock:
+                seen["running"] += 1
+                seen["most"] = max(seen["most"], seen["running"])
+            try:
+                time.sleep(0.05)  # long enough for the others to pile up behind it
+                return real.verify(stored, password)
+            finally:
+                with lock:
+                    seen["running"] -= 1
+
+    monkeypatch.setattr(accounts, "_hasher", SlowHasher())
+    statuses = run_together(40, lambda i: log_in(
+        app.test_client(), owner.email, PASSWORD, next(_addresses)).status_code)
+    assert statuses == [303] * 40
+    assert 1 <= seen["most"] <= app.config["PASSWORD_HASHING_SLOTS"] == accounts.HASHING_SLOTS

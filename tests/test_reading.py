@@ -55,7 +55,8 @@ def test_the_expanded_row_shows_everything(client, owner, long_one):
     html = response.get_data(as_text=True)
     details = details_of(html)
     assert f'<p class="artifact-text">{LONG}</p>' in details  # whole, line breaks kept
-    assert f'>{long_one.source_url}</a>' in details  # the full link
+    # The full link: the host the browser opens, then the rest (rules.link_host).
+    assert '>example.com<span class="link-path">/' + "deep/" * 60 + '</span></a>' in details
     assert '<a class="chip" href="/portfolio?skill=sql">sql</a>' in details
     assert '<a class="chip" href="/portfolio?skill=cohort%20analysis">cohort analysis</a>' \
         in details

@@ -10,6 +10,7 @@ import pytest
 from tests.support import PASSWORD, unique_email
 from workhistory import embedded_pg
 from workhistory.data import accounts, artifacts
+from workhistory.data import db as db_module
 from workhistory.data.db import Database
 from workhistory.data.errors import Unavailable
 
@@ -42,6 +43,7 @@ def test_pool_survives_a_server_restart(own_server):
         assert attempts >= 3
 
         assert embedded_pg.restart(data_dir) == url
+        time.sleep(db_module.PROBE_EVERY)  # fails fast until the next probe finds it back
         portfolio = artifacts.list_artifacts(database, user.actor)
         assert [e.id for e in portfolio.entries] == [entry.id]
         assert portfolio.entries[0].title == "survives"

@@ -29,7 +29,8 @@ def csp_directives(response) -> dict[str, list[str]]:
     return directives
 
 
-def assert_hardened(response, where: str = "") -> None:
+def assert_hardened(response, where: str = "", referrer: str = "same-origin") -> None:
+    """`referrer`: share pages (/s/...) send the stricter `no-referrer` (SPEC §12)."""
     where = f"{where} -> {response.status_code}"
     directives = csp_directives(response)
     for name, sources in REQUIRED.items():
@@ -45,7 +46,7 @@ def assert_hardened(response, where: str = "") -> None:
         assert directives.get(name, ["'self'"]) == ["'self'"], f"{where}: {name}"
     headers = response.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", where
-    assert headers.get("Referrer-Policy") == "same-origin", where
+    assert headers.get("Referrer-Policy") == referrer, where
     assert REQUEST_ID.fullmatch(headers.get("X-Request-ID", "")), where
     assert "Strict-Transport-Security" not in headers, f"{where}: HSTS without Secure cookies"
 
@@ -83,7 +84,8 @@ def test_every_route_and_method_is_hardened(app, signed_in):
                     # No CSRF token: state-changing methods must refuse (400) and change
                     # nothing, and the refusal must be hardened like everything else.
                     response = c.open(url, method=method, headers=headers)
-                    assert_hardened(response, f"{who} {method} {url} {headers}")
+                    assert_hardened(response, f"{who} {method} {url} {headers}",
+                                    "no-referrer" if url.startswith("/s/") else "same-origin")
                     statuses.add(response.status_code)
                     checked += 1
     assert checked > 40

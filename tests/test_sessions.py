@@ -11,6 +11,7 @@ import pytest
 import app as app_module
 from app import create_app
 from tests.support import CSRF_META, csrf_token, log_in
+from workhistory.web import login
 
 
 def test_instance_secret_is_random_private_and_stable(tmp_path):
@@ -35,7 +36,7 @@ def test_app_without_secret_key_uses_the_instance_file(database_url, monkeypatch
 
 def _session_cookie(response) -> str:
     for header in response.headers.getlist("Set-Cookie"):
-        if header.startswith("session="):
+        if header.startswith(f"{login.COOKIE}="):
             return header
     raise AssertionError("no session cookie set")
 
@@ -59,7 +60,7 @@ def test_session_is_replaced_when_signing_in(app, owner, via):
     token_before = CSRF_META.search(page.get_data(as_text=True)).group(1)
     with client.session_transaction() as session:
         csrf_before = session["csrf_token"]
-        cookie_before = client.get_cookie("session").value
+        state_before = client.get_cookie("state").value
     if via == "login":
         response = client.post(
             "/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": token_before}
@@ -74,13 +75,15 @@ def test_session_is_replaced_when_signing_in(app, owner, via):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session.get("csrf_token") != csrf_before
-        assert session.get("_user_id")
-    assert client.get_cookie("session").value != cookie_before
-    assert client.get("/portfolio").status_code == 200
+        assert "_user_id" not in session  # identity is never in Flask's cookie
+    assert client.get_cookie(login.COOKIE) is not None
+    page = client.get("/portfolio")
+    assert page.status_code == 200
+    assert CSRF_META.search(page.get_data(as_text=True)).group(1) != token_before
 
-    # The cookie from before the login is not a logged-in session.
+    # The state cookie from before the login is not a logged-in session.
     old = app.test_client()
-    old.set_cookie("session", cookie_before)
+    old.set_cookie("state", state_before)
     response = old.get("/portfolio")
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/login")
@@ -91,8 +94,7 @@ def test_logout_ends_the_session(client, owner):
     token = CSRF_META.search(client.get("/portfolio").get_data(as_text=True)).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
     assert client.get("/portfolio").status_code == 303
-    with client.session_transaction() as session:
-        assert "_user_id" not in session
+    assert client.get_cookie(login.COOKIE) is None
 
 
 def test_anonymous_page_request_goes_to_login_with_next(client):

@@ -112,6 +112,8 @@ def test_htmx_is_configured_for_a_strict_csp():
     assert config["includeIndicatorStyles"] is False
     assert config["allowEval"] is False
     assert config["allowScriptTags"] is False
+    # Settling a style attribute is setAttribute("style", ...): refused by the CSP.
+    assert "style" not in config["attributesToSettle"]
     htmx_tag = re.search(r"<script[^>]*htmx-[0-9.]+\.min\.js[^>]*>", base).group(0)
     assert "integrity=" in htmx_tag
 

@@ -21,9 +21,9 @@ from tests.support import (
     sign_in,
     snapshot,
 )
-from workhistory.data import artifacts
+from workhistory.data import artifacts, shares
 from workhistory.data.db import Database
-from workhistory.data.errors import LimitReached, NotFound
+from workhistory.data.errors import LimitReached, NotFound, ShareNotFound
 
 ARTIFACTS = "/portfolio/artifacts"
 
@@ -182,6 +182,27 @@ def test_restores_racing_creates_never_pass_fifty(racing_db, db, admin, owner):
     count = admin.execute("SELECT count(*) AS n FROM work_artifacts WHERE user_id = %s",
                           (owner.user_id,)).fetchone()["n"]
     assert count == 50
+
+
+def test_an_undo_puts_the_artifact_back_on_the_share_links_that_listed_it(db, owner, full):
+    other = make_artifact(db, owner, title="Also shared", visibility="team")
+    chosen = shares.create_share(db, owner.actor, "Chosen", "chosen", None, [full.id, other.id])
+    whole = shares.create_share(db, owner.actor, "All team work", "team", None, [])
+    gone = shares.create_share(db, owner.actor, "Revoked later", "chosen", None, [full.id])
+
+    def shown(link) -> set:
+        return {e.id for e in shares.open_share(db, link.token).entries}
+
+    assert shown(chosen) == shown(whole) == {full.id, other.id}
+    artifacts.delete_artifact(db, owner.actor, full.id)
+    # Deleting removes it from every link at once (SPEC §12)...
+    assert shown(chosen) == shown(whole) == {other.id}
+    shares.revoke_share(db, owner.actor, gone.share.id)
+    artifacts.restore_artifact(db, owner.actor, full.id)
+    # ...and the undo puts it back where it was (a revoked link shows nothing either way).
+    assert shown(chosen) == shown(whole) == {full.id, other.id}
+    with pytest.raises(ShareNotFound):
+        shares.open_share(db, gone.token)
 
 
 # --- Row-level security on deleted rows -------------------------------------------------------

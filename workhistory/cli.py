@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from uuid import UUID
 
 import click
 from flask import Flask, current_app
@@ -11,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from workhistory import demo as demo_workspace
 from workhistory import migrate
 from workhistory.data import accounts
-from workhistory.data.errors import DuplicateEmail
+from workhistory.data.errors import DuplicateEmail, NotFound
 from workhistory.web import rules
 from workhistory.web.context import get_db
 
@@ -31,8 +32,9 @@ def db_group():
 
 @db_group.command("upgrade")
 def db_upgrade():
-    """Apply pending migrations (safe to run twice, and from two processes at once)."""
-    applied = migrate.upgrade(current_app.config["DATABASE_URL"])
+    """Apply pending migrations (safe to run twice, and from two processes at once), as
+    MIGRATION_DATABASE_URL (the schema owner), else DATABASE_URL."""
+    applied = migrate.upgrade(current_app.config["MIGRATION_DATABASE_URL"])
     names = ": " + ", ".join(applied) if applied else ""
     click.echo(f"applied {len(applied)} migration(s){names}")
 
@@ -60,24 +62,41 @@ def user_group():
 
 
 @user_group.command("create")
-@click.option("--workspace", required=True, help="Workspace name; created when none has it.")
+@click.option("--workspace", help="Create a NEW workspace with this name (refused when one"
+              " already has it).")
+@click.option("--workspace-id", type=click.UUID, help="Add the user to this existing workspace.")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-def user_create(workspace: str, email: str, display_name: str):
-    """Create a user; the password is read from standard input."""
+def user_create(workspace: str | None, workspace_id: UUID | None, email: str,
+                display_name: str):
+    """Create a user in a new workspace (--workspace) or an existing one (--workspace-id);
+    the password is read from standard input.
+
+    A workspace is never joined by name: anyone can sign up a workspace under any name, so a
+    name could put an employee into a stranger's workspace."""
+    if (workspace is None) == (workspace_id is None):
+        raise click.UsageError("Give exactly one of --workspace NAME (a new workspace) and"
+                               " --workspace-id ID (an existing one).")
     password = sys.stdin.readline().rstrip("\r\n")
     db = get_db()
     try:
-        workspace, email = rules.clean_name(workspace), rules.clean_email(email)
-        display_name = rules.clean_name(display_name)
+        email, display_name = rules.clean_email(email), rules.clean_name(display_name)
         password = rules.clean_new_password(password)
-        tenant_id = accounts.find_workspace(db, workspace)
-        if tenant_id is None:
+        if workspace_id is not None:
+            if not accounts.workspace_exists(db, workspace_id):
+                raise click.ClickException(f"no workspace has the id {workspace_id}")
+            user = accounts.add_user(db, workspace_id, email, display_name, password)
+            click.echo(f"joined workspace {workspace_id}")
+        else:
+            workspace = rules.clean_name(workspace)
+            taken = accounts.workspaces_named(db, workspace)
+            if taken:
+                ids = ", ".join(str(i) for i in taken)
+                raise click.ClickException(
+                    f"a workspace named {workspace!r} already exists ({ids}): to add the user"
+                    " to it, use --workspace-id; to create another, choose another name")
             user = accounts.create_workspace(db, workspace, email, display_name, password)
             click.echo(f"created workspace {workspace!r} ({user.tenant_id})")
-        else:
-            user = accounts.add_user(db, tenant_id, email, display_name, password)
-            click.echo(f"joined workspace {workspace!r} ({tenant_id})")
-    except (ValueError, DuplicateEmail) as exc:
+    except (ValueError, DuplicateEmail, NotFound) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {user.email} ({user.user_id})")

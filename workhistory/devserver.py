@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app = create_app()
-        applied = migrate.upgrade(app.config["DATABASE_URL"])
+        applied = migrate.upgrade(app.config["MIGRATION_DATABASE_URL"])
         print(f"applied {len(applied)} migration(s)", flush=True)
         with app.app_context():
             if embedded and demo.seed(get_db()):

@@ -100,6 +100,7 @@ def test_a_network_failure_is_announced(portfolio, entries):
     page = portfolio
     page.route("**/portfolio/artifacts/**", lambda route: route.abort())
     page.keyboard.press("j")
+    expect(row(page, entries[0])).to_be_focused()  # the next key acts on the focused row
     page.keyboard.press("e")
     expect(page.locator("#status")).to_have_text(re.compile("could not be reached"))
     expect(row(page, entries[0])).to_be_focused()

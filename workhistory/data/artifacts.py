@@ -24,7 +24,7 @@ from uuid import UUID
 from psycopg import sql
 
 from workhistory.data import search
-from workhistory.data.db import Actor, Database
+from workhistory.data.db import Actor, Database, one_row, unit_of_work
 from workhistory.data.errors import Conflict, LimitReached, NotFound
 
 LIMIT = 50
@@ -78,23 +78,31 @@ _PURGE = (
     "purge AS (DELETE FROM deleted_artifacts WHERE tenant_id = %(tenant_id)s"
     " AND user_id = %(user_id)s AND deleted_at <= now() - artifact_undo_window())"
 )
-# Delete = move the row to deleted_artifacts, purge expired ones, return the totals without
-# it. A data-modifying CTE's change is invisible to the rest of its statement, so the totals
-# still see the row and leave it out by id.
+# Delete = move the row to deleted_artifacts with the share links that list it (the delete
+# removes it from them: share_artifacts cascades), purge expired ones, return the totals
+# without it. A data-modifying CTE's change is invisible to the rest of its statement, so the
+# share links and the totals still see the row; the totals leave it out by id.
 _DELETE = (
     f"WITH gone AS (DELETE FROM work_artifacts WHERE {_OWN} RETURNING {COLUMNS}),"
-    f" kept AS (INSERT INTO deleted_artifacts ({COLUMNS}) SELECT {COLUMNS} FROM gone"
+    f" kept AS (INSERT INTO deleted_artifacts ({COLUMNS}, share_ids) SELECT {COLUMNS},"
+    " ARRAY(SELECT sa.share_id FROM share_artifacts sa"
+    "       WHERE sa.tenant_id = gone.tenant_id AND sa.artifact_id = gone.id) FROM gone"
     f" RETURNING id, tenant_id, user_id, title), {_PURGE}"
     " SELECT k.title, t.n AS owner_count, t.h AS owner_hours"
     " FROM kept k, artifact_owner_totals(k.tenant_id, k.user_id, k.id) t"
 )
 # Restore = take the row out of deleted_artifacts while its window lasts and insert it back,
-# id, version and times included; the limit trigger judges the insert like any create.
+# id, version and times included (the limit trigger judges the insert like any create), and
+# back on the owner's share links that listed it and still exist.
 _RESTORE = (
     f"WITH back AS (DELETE FROM deleted_artifacts WHERE {_OWN}"
-    f" AND deleted_at > now() - artifact_undo_window() RETURNING {COLUMNS}),"
+    f" AND deleted_at > now() - artifact_undo_window() RETURNING {COLUMNS}, share_ids),"
     f" w AS (INSERT INTO work_artifacts ({COLUMNS}) SELECT {COLUMNS} FROM back"
-    f" RETURNING {COLUMNS}) {_WITH_TOTALS}"
+    f" RETURNING {COLUMNS}),"
+    " relisted AS (INSERT INTO share_artifacts (tenant_id, share_id, artifact_id)"
+    " SELECT b.tenant_id, s.id, b.id FROM back b JOIN shares s ON s.tenant_id = b.tenant_id"
+    " AND s.user_id = b.user_id AND s.id = ANY (b.share_ids))"
+    f" {_WITH_TOTALS}"
 )
 RESTORE_LIMIT = f"Not restored: you already have {LIMIT} artifacts, the limit."
 RESTORE_GONE = f"That artifact can no longer be restored: undo lasts {UNDO_SECONDS} seconds."
@@ -207,6 +215,7 @@ def parse_id(raw: str | UUID) -> UUID:
         raise NotFound() from None
 
 
+@unit_of_work
 def list_artifacts(
     db: Database, actor: Actor, filters: search.Filters = search.NO_FILTERS
 ) -> Portfolio:
@@ -220,6 +229,7 @@ def list_artifacts(
     return _portfolio(rows, filters)
 
 
+@unit_of_work
 def list_team_artifacts(
     db: Database, actor: Actor, owner_id: UUID, filters: search.Filters = search.NO_FILTERS
 ) -> Portfolio:
@@ -236,6 +246,7 @@ def list_team_artifacts(
     return _portfolio(rows, filters)
 
 
+@unit_of_work
 def owner_totals(db: Database, actor: Actor) -> Summary:
     """Return the actor's count and hours saved (for answers that change nothing but must
     show the totals true)."""
@@ -245,11 +256,13 @@ def owner_totals(db: Database, actor: Actor) -> Summary:
     return _summary(row)
 
 
+@unit_of_work
 def get_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> WorkArtifactEntry:
     """Return one of the actor's own artifacts. Raises `NotFound` for any other id."""
     return WorkArtifactEntry.from_row(_own(db, actor, artifact_id, _GET_OWN))
 
 
+@unit_of_work
 def get_artifact_and_totals(
     db: Database, actor: Actor, artifact_id: str | UUID
 ) -> tuple[WorkArtifactEntry, Summary]:
@@ -260,6 +273,7 @@ def get_artifact_and_totals(
     return WorkArtifactEntry.from_row(row), _summary(row)
 
 
+@unit_of_work
 def get_team_artifact(
     db: Database, actor: Actor, owner_id: str | UUID, artifact_id: str | UUID
 ) -> WorkArtifactEntry:
@@ -268,12 +282,10 @@ def get_team_artifact(
     params = {"tenant_id": actor.tenant_id, "owner_id": parse_id(owner_id),
               "id": parse_id(artifact_id)}
     with db.transaction(actor) as conn:
-        row = conn.execute(_GET_TEAM, params).fetchone()
-    if row is None:
-        raise NotFound()
-    return WorkArtifactEntry.from_row(row)
+        return WorkArtifactEntry.from_row(one_row(conn, _GET_TEAM, params, NotFound()))
 
 
+@unit_of_work
 def create_artifact(
     db: Database, actor: Actor, values: dict[str, Any]
 ) -> tuple[WorkArtifactEntry, Summary]:
@@ -298,6 +310,7 @@ def create_artifact(
     return WorkArtifactEntry.from_row(row), _summary(row)
 
 
+@unit_of_work
 def update_artifact(
     db: Database,
     actor: Actor,
@@ -340,6 +353,7 @@ def update_artifact(
     return WorkArtifactEntry.from_row(row), _summary(row)
 
 
+@unit_of_work
 def delete_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> tuple[str, Summary]:
     """Delete one of the actor's artifacts, restorable for `UNDO_SECONDS`; return its title
     and the owner's totals without it. The owner's deletions older than that are purged in
@@ -348,11 +362,13 @@ def delete_artifact(db: Database, actor: Actor, artifact_id: str | UUID) -> tupl
     return row["title"], _summary(row)
 
 
+@unit_of_work
 def restore_artifact(
     db: Database, actor: Actor, artifact_id: str | UUID
 ) -> tuple[WorkArtifactEntry, Summary]:
     """Undo the actor's delete of `artifact_id` within `UNDO_SECONDS` of it: the artifact comes
-    back with the same id, values, version and times. Returns it with the owner's totals.
+    back with the same id, values, version and times, and on the actor's share links that
+    listed it (those that still exist). Returns it with the owner's totals.
 
     Raises `LimitReached` (`RESTORE_LIMIT`) when the owner is back at the limit: the insert
     goes through the same limit trigger as a create, so a restore racing creates never
@@ -373,10 +389,7 @@ def _own(db: Database, actor: Actor, artifact_id: str | UUID, statement: str,
     params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id,
               "id": parse_id(artifact_id)}
     with db.transaction(actor) as conn:
-        row = conn.execute(statement, params).fetchone()
-    if row is None:
-        raise NotFound(missing)
-    return row
+        return one_row(conn, statement, params, NotFound(missing))
 
 
 def _allowed(values: dict[str, Any]) -> list[str]:

@@ -48,6 +48,27 @@ class LimitReached(DomainError):
     message = "You have reached the limit of 50 artifacts. Delete one to add another."
 
 
+class InviteLimitReached(LimitReached):
+    """The user already has the maximum number of open invites."""
+
+    message = ("You have 20 open invite links. Revoke one, or wait until one is used or"
+               " expires, to create another.")
+
+
+class ShareNotFound(NotFound):
+    """A share token that is unknown, revoked or expired: indistinguishable on purpose."""
+
+    message = ("This link does not work. It may have been revoked or have expired; ask the"
+               " person who sent it for a new one.")
+
+
+class ImportGone(NotFound):
+    """An import preview that was confirmed already, replaced by a newer one, or expired."""
+
+    message = ("This import preview has expired or was already used. Upload the file again"
+               " to see a fresh preview.")
+
+
 class InvalidData(DomainError):
     """The database refused a value (a CHECK constraint): the form layer let something through.
     `constraint` names the rule, for the log."""
@@ -60,9 +81,18 @@ class InvalidData(DomainError):
 
 
 class DuplicateEmail(DomainError):
-    """Sign-up with an email that already has an account."""
+    """Sign-up with an email that already has an account. The message does not say so in
+    as many words, but a sign-up that fails where another would succeed tells anyway: what
+    bounds that is the per-address limit on sign-ups and joins (SPEC §7)."""
 
-    message = "An account with that email already exists."
+    message = "This email cannot be used for a new account. If it is yours, log in instead."
+
+
+class SessionEnded(DomainError):
+    """The browser's session is no longer alive: logged out, ended from another device or by
+    a password change, expired, or its user removed. The request is treated as signed out."""
+
+    message = "Your session has ended. Please log in again."
 
 
 class Unavailable(DomainError):
@@ -70,3 +100,9 @@ class Unavailable(DomainError):
 
     message = "The service is briefly unavailable. Please try again in a moment."
     retry_after = 5
+
+
+class TransientConflict(Unavailable):
+    """The database rolled the transaction back (serialization failure, deadlock): running
+    the whole unit of work again will succeed. `Database.run` does; only if it keeps
+    happening does it reach the user, as `Unavailable`."""

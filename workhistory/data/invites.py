@@ -12,22 +12,19 @@ through the two SECURITY DEFINER functions of migration 0005; everything else ru
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from workhistory.data import accounts
+from workhistory.data import accounts, tokens
 from workhistory.data.artifacts import parse_id
-from workhistory.data.db import ENTER_CONTEXT, Actor, Database
+from workhistory.data.db import ENTER_CONTEXT, Actor, Database, unit_of_work
 from workhistory.data.errors import NotFound
+from workhistory.data.tokens import hash_token
 
 VALID_FOR = timedelta(days=7)
-# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+OPEN_MAX = 20  # open invites per user: the trigger of migration 0011
 
 
 class InviteNotFound(NotFound):
@@ -61,18 +58,15 @@ class OpenInvite:
     workspace_name: str
 
 
-def hash_token(token: str) -> str:
-    """The stored form of a token: its SHA-256 as 64 lowercase hex digits."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
+@unit_of_work
 def create_invite(db: Database, actor: Actor) -> NewInvite:
     """Create a single-use invite to the actor's workspace, valid for 7 days.
 
     Returns it with its token; the database keeps only the token's hash, so this is the one
-    time the token can be shown.
+    time the token can be shown. Raises `InviteLimitReached` when the actor already has
+    `OPEN_MAX` open invites (counted by the database, so concurrent creates cannot pass it).
     """
-    token = secrets.token_urlsafe(32)
+    token = tokens.new_token()
     with db.transaction(actor) as conn:
         row = conn.execute(
             "INSERT INTO invites (tenant_id, created_by, token_hash, expires_at)"
@@ -82,6 +76,7 @@ def create_invite(db: Database, actor: Actor) -> NewInvite:
     return NewInvite(Invite(**row), token)
 
 
+@unit_of_work
 def list_open_invites(db: Database, actor: Actor) -> list[Invite]:
     """Return the actor's own unused, unexpired invites, newest first."""
     with db.transaction(actor) as conn:
@@ -94,6 +89,7 @@ def list_open_invites(db: Database, actor: Actor) -> list[Invite]:
     return [Invite(**r) for r in rows]
 
 
+@unit_of_work
 def revoke_invite(db: Database, actor: Actor, invite_id: str | UUID) -> None:
     """Delete one of the actor's unused invites, so its link stops working at once.
 
@@ -111,6 +107,7 @@ def revoke_invite(db: Database, actor: Actor, invite_id: str | UUID) -> None:
         raise NotFound("That invite does not exist or was already used.")
 
 
+@unit_of_work
 def find_open_invite(db: Database, token: str) -> OpenInvite:
     """Return the workspace an open invite joins. Raises `InviteNotFound` for a used,
     revoked, expired or unknown token (and for anything not shaped like a token)."""
@@ -119,6 +116,7 @@ def find_open_invite(db: Database, token: str) -> OpenInvite:
     return OpenInvite(row["tenant_id"], row["workspace_name"])
 
 
+@unit_of_work
 def redeem(
     db: Database, token: str, email: str, display_name: str, password: str
 ) -> accounts.Account:
@@ -144,7 +142,7 @@ def redeem(
 
 
 def _lookup(conn, token: str) -> dict:
-    if not _TOKEN_SHAPE.fullmatch(token):
+    if not tokens.well_formed(token):
         raise InviteNotFound()
     row = conn.execute(
         "SELECT tenant_id, workspace_name FROM invite_lookup(%s)", (hash_token(token),)

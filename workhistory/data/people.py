@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from workhistory.data import artifacts, search
-from workhistory.data.db import Actor, Database
+from workhistory.data.db import Actor, Database, unit_of_work
 from workhistory.data.errors import NotFound
 from workhistory.data.queries import load
 
@@ -28,6 +28,7 @@ class Member:
     team_hours_saved: float
 
 
+@unit_of_work
 def list_people(db: Database, actor: Actor) -> list[Member]:
     """Return the actor's workspace members by name, each with their team-artifact totals."""
     with db.transaction(actor) as conn:
@@ -36,6 +37,7 @@ def list_people(db: Database, actor: Actor) -> list[Member]:
     return [Member(**r) for r in rows]
 
 
+@unit_of_work
 def get_colleague_portfolio(
     db: Database, actor: Actor, user_id: str | UUID,
     filters: search.Filters = search.NO_FILTERS,
@@ -51,6 +53,7 @@ def get_colleague_portfolio(
     return member, portfolio
 
 
+@unit_of_work
 def get_colleague_artifact(
     db: Database, actor: Actor, user_id: str | UUID, artifact_id: str | UUID
 ) -> tuple[Member, artifacts.WorkArtifactEntry]:

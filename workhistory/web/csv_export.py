@@ -9,7 +9,9 @@ Guarantees of `artifacts_csv`:
 - RFC 4180: fields quoted when they hold a comma, quote or line break, quotes doubled, every
   line ended by CRLF (the `csv` module with `lineterminator="\\r\\n"`).
 - No formula injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-  return gets a leading `'`, so spreadsheets show it as text instead of evaluating it.
+  return gets a leading `'`, so spreadsheets show it as text instead of evaluating it. So
+  does one that starts with `'`s before such a character, so the import (`web/imports.py`)
+  can take exactly one `'` off and give back every cell as it was.
 The caller encodes the text as UTF-8.
 """
 
@@ -29,8 +31,9 @@ SKILL_SEPARATOR = ", "
 
 
 def neutralise(cell: str) -> str:
-    """Return `cell` prefixed with `'` if a spreadsheet would read it as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """Return `cell` prefixed with `'` if a spreadsheet would read it as a formula, or if it
+    is such a cell behind `'`s already (so that taking one `'` off always restores it)."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 def _cell(value: Any) -> str:

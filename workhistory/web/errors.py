@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from workhistory.data import errors as domain
-from workhistory.web import htmx
+from workhistory.web import htmx, login
 from workhistory.web.security import current_request_id
 
 # Each domain error's status; a subclass takes its parent's unless listed.
@@ -27,6 +27,7 @@ STATUS = {
     domain.InvalidData: 422,
     domain.DuplicateEmail: 422,
     domain.Unavailable: 503,
+    domain.SessionEnded: 401,  # answered by login.session_ended: signed out, sent to log in
 }
 # Short, calm words per status; the page and the fragment show them with the request id.
 TITLES = {
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     unexpected exception becomes a 500 through Flask's InternalServerError. A failed CSRF
     check says the page expired and offers a reload."""
     app.register_error_handler(domain.DomainError, _domain_error)
+    app.register_error_handler(domain.SessionEnded, login.session_ended)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 

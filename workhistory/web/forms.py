@@ -15,12 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from workhistory.data.artifacts import WorkArtifactEntry
 from workhistory.data.search import SORTS, Filters
-from workhistory.web import dates, rules
+from workhistory.web import dates, imports, rules
 
 TYPE_LABELS = {
     "document": "Document",
@@ -48,6 +50,7 @@ class Cleaned:
             # A single-valued field sent twice counts as its first value, as WTForms reads it.
             field.cleaned = self.clean(values if self.many else values[0])
         except ValueError as exc:
+            field.refusal = exc  # kept: some refusals carry more than words (an HTTP status)
             raise StopValidation(str(exc)) from None
 
 
@@ -187,6 +190,67 @@ def display_values(entry: WorkArtifactEntry) -> dict[str, str]:
     }
 
 
+def import_check(fields: dict[str, list[str]]) -> tuple[dict[str, Any] | None, list[str]]:
+    """One imported row through the artifact form's own rules, as a create: its column values
+    (None when invalid) and its errors, each named by its field's label."""
+    form = ArtifactForm(formdata=MultiDict([(name, text) for name, texts in fields.items()
+                                            for text in texts if name in ArtifactForm.FIELDS]),
+                        meta={"csrf": False})
+    if form.validate():
+        return form.changes, []
+    return None, [f"{form[name].label.text}: {message}" for name in ArtifactForm.FIELDS
+                  for message in form[name].errors] + list(form.form_errors)
+
+
+def import_values(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """The column values of an imported row, or `ValueError` with its errors (confirming an
+    import runs every row through the rules again)."""
+    values, errors = import_check(fields)
+    if values is None:
+        raise ValueError(" ".join(errors))
+    return values
+
+
+class ImportForm(RuleForm):
+    """The upload of an import file; `values["file"]` is the `imports.Upload` read from it."""
+
+    file = FileField("CSV or JSON file", validators=[Cleaned(imports.read_upload)])
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of a refused file (413 too large, 415 wrong kind, else 422)."""
+        return getattr(getattr(self.file, "refusal", None), "status", 422)
+
+
+class ShareForm(RuleForm):
+    """A new share link: a label, an expiry, all team artifacts or a chosen set."""
+
+    EXPIRY = {"7": "In 7 days", "30": "In 30 days", "90": "In 90 days", "never": "Never"}
+    SCOPE = {"team": "All my team artifacts", "chosen": "Only the artifacts I choose"}
+
+    label = StringField("Label", validators=[Cleaned(rules.clean_share_label)],
+                        description="Only you see it, in this list.")
+    expiry = ChoiceField("Stops working", choices=EXPIRY, default="30",
+                         validators=[Cleaned(rules.clean_expiry)])
+    scope = ChoiceField("What it shows", choices=SCOPE, default="team",
+                        validators=[Cleaned(rules.clean_share_scope)])
+    artifact_ids = StringField("Artifacts", validators=[Cleaned(rules.clean_artifact_ids,
+                                                                many=True)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.values["scope"] == "chosen" and not self.values["artifact_ids"]:
+            self.artifact_ids.errors.append("Choose at least one artifact, or share all of"
+                                            " your team artifacts.")
+            valid = False
+        return valid
+
+    @property
+    def chosen(self) -> set[str]:
+        """The ids ticked in the submission, to keep them ticked when the form comes back."""
+        return set(self.artifact_ids.raw_data or [])
+
+
 # --- Accounts -------------------------------------------------------------------------------
 def _account_field(field_class, label: str, clean, **kwargs):
     return field_class(label, validators=[Cleaned(clean)], **kwargs)
@@ -209,6 +273,14 @@ class LoginForm(RuleForm):
     email = _account_field(EmailField, "Email", rules.clean_login_email)
     password = _account_field(PasswordField, "Password", rules.clean_password)
     next = HiddenField()
+
+
+class PasswordChangeForm(RuleForm):
+    current_password = _account_field(PasswordField, "Current password", rules.clean_password)
+    new_password = _account_field(
+        PasswordField, "New password", rules.clean_new_password,
+        description=f"{rules.PASSWORD_MIN} to {rules.PASSWORD_MAX} characters.",
+    )
 
 
 class JoinForm(RuleForm):

@@ -9,17 +9,23 @@ give the user a message beside the field instead of a generic refusal.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
+from uuid import UUID
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 from workhistory.data.accounts import PASSWORD_MAX, PASSWORD_MIN
-from workhistory.data.artifacts import TYPES, VISIBILITIES
+from workhistory.data.artifacts import LIMIT, TYPES, VISIBILITIES
 from workhistory.data.search import SORTS
+from workhistory.data.shares import EXPIRY_DAYS as SHARE_EXPIRY_DAYS
+from workhistory.data.shares import SCOPES as SHARE_SCOPES
 from workhistory.web import dates
 
 TITLE_MAX = 200
@@ -42,6 +48,14 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _SKILL_SEPARATORS = re.compile(r"[,\r\n]")
 # A host is required and a user name or password is refused: links are shown to colleagues.
 _URL = re.compile(r"https?://[^/?#@\s]+(?:[/?#]\S*)?", re.IGNORECASE)
+# Zero-width joiners that scripts (Indic, Persian) and emoji sequences need inside text.
+_JOINERS = frozenset("\u200c\u200d")
+# Letters in Unicode's sense that render as nothing: Hangul and braille fillers.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# A subdivision flag (England, Scotland, Wales): the black flag, tag letters, a cancel tag.
+_TAG_FLAG = re.compile("\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F")
+# What a domain label may be once in ASCII (IDNA): letters, digits, inner hyphens.
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
 def _no_controls(text: str, pattern: re.Pattern = _CONTROL) -> str:
@@ -63,13 +77,33 @@ def _required_text(raw: str, limit: int, missing: str) -> str:
     return text
 
 
+def _visible_text(raw: str, limit: int, missing: str) -> str:
+    """A name or title (SPEC §7): no control characters, no format characters (bidi
+    controls, zero-width spaces, soft hyphens...) except ZWJ/ZWNJ and emoji tag sequences,
+    and at least one character that shows (a letter, digit, punctuation mark or symbol)."""
+    text = _required_text(raw, limit, missing)
+    bare = _TAG_FLAG.sub("", text)
+    if any(unicodedata.category(ch) == "Cf" and ch not in _JOINERS for ch in bare):
+        raise ValueError("Remove the invisible formatting characters (such as direction"
+                         " overrides or zero-width spaces) from this text.")
+    if not any(unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_LETTERS
+               for ch in text):
+        raise ValueError(f"{missing} It needs at least one visible character.")
+    return text
+
+
 def clean_title(raw: str) -> str:
-    return _required_text(raw, TITLE_MAX, "Enter a title.")
+    return _visible_text(raw, TITLE_MAX, "Enter a title.")
 
 
 def clean_name(raw: str) -> str:
     """A display name or a workspace name."""
-    return _required_text(raw, NAME_MAX, "Enter a name.")
+    return _visible_text(raw, NAME_MAX, "Enter a name.")
+
+
+def clean_share_label(raw: str) -> str:
+    """A share link's label: shown to its owner only, a name like any other."""
+    return _visible_text(raw, NAME_MAX, "Give the link a label, like “For the hiring panel”.")
 
 
 def clean_description(raw: str) -> str:
@@ -89,6 +123,28 @@ def _one_of(allowed: tuple[str, ...], message: str):
 
 
 clean_type = _one_of(TYPES, "Choose one of the listed types.")
+clean_share_scope = _one_of(SHARE_SCOPES, "Choose what the link shares.")
+
+
+def clean_expiry(raw: str) -> int | None:
+    """Days a share link lives (7, 30 or 90), or None for "never"."""
+    text = raw.strip()
+    if text == "never":
+        return None
+    if text not in {str(days) for days in SHARE_EXPIRY_DAYS}:
+        raise ValueError("Choose when the link stops working.")
+    return int(text)
+
+
+def clean_artifact_ids(values: list[str]) -> list[UUID]:
+    """Chosen artifacts (checkboxes): their ids, each once, at most the artifact limit."""
+    try:
+        ids = list(dict.fromkeys(UUID(v.strip()) for v in values if v.strip()))
+    except ValueError:
+        raise ValueError("Choose artifacts from the list.") from None
+    if len(ids) > LIMIT:
+        raise ValueError(f"Choose at most {LIMIT} artifacts.")
+    return ids
 clean_visibility = _one_of(VISIBILITIES, "Choose who can see this artifact: private or team.")
 
 
@@ -122,22 +178,67 @@ def clean_date(text: str) -> tuple[date, str]:
 
 @_optional
 def clean_url(url: str) -> str:
+    """An absolute http(s) link whose host is what a browser opens: no backslash (browsers
+    read it as "/": `https://evil.com\\.good.com/` opens evil.com), no whitespace or
+    invisible characters anywhere, no user name or password, and a host that is a real
+    domain name (IDNA) or IP address, never something a browser re-reads as another one."""
     if len(url) > URL_MAX:
         raise ValueError(_too_long(URL_MAX, len(url)))
     _no_controls(url)
+    if "\\" in url or any(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in url):
+        raise ValueError("Remove the spaces, backslashes and invisible characters from this"
+                         " web address.")
     if not _URL.fullmatch(url):
         raise ValueError(
             "Enter a full web address starting with http:// or https://, with no spaces"
             " and no user name or password."
         )
     try:
-        parts = urlsplit(url)
-        host, _port = parts.hostname, parts.port  # .port raises ValueError when malformed
+        _port = urlsplit(url).port  # raises ValueError when malformed
+        if link_host(url) is None:
+            raise ValueError
     except ValueError:
-        raise ValueError("Enter a web address with a valid host and port.") from None
-    if not host:
-        raise ValueError("Enter a web address with a host, like https://example.com/page.")
+        raise ValueError("Enter a web address with a valid host, like"
+                         " https://example.com/page.") from None
     return url
+
+
+def link_host(url: str) -> str | None:
+    """The host a browser opens for `url`, as shown beside the link: a domain name in
+    Unicode (with its ASCII form in parentheses when they differ, so look-alike letters
+    show), or an IP address. None when `url` is not a link `clean_url` would accept."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "\\" in url:
+        return None
+    if host.startswith("[") or ":" in host:  # IPv6, as urlsplit leaves it unbracketed
+        try:
+            return f"[{ipaddress.IPv6Address(host)}]"
+        except ValueError:
+            return None
+    host = host.rstrip(".")
+    try:  # ASCII hosts as they are (IDNA would refuse the underscores some hosts have)
+        ascii_host = host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return None
+    labels = ascii_host.split(".")
+    if all(label.isdigit() for label in labels):  # only a plain dotted quad is an address
+        try:
+            return str(ipaddress.IPv4Address(ascii_host))
+        except ValueError:
+            return None
+    # A last label of digits (or 0x...) is read by browsers as part of an IPv4 address.
+    if not all(_LABEL.fullmatch(label) for label in labels) or re.fullmatch(
+            r"[0-9]+|0x[0-9a-f]*", labels[-1]):
+        return None
+    try:
+        shown = idna.decode(ascii_host)
+    except idna.IDNAError:  # an ASCII host that is not IDNA (underscores): shown as it is
+        shown = ascii_host
+    return shown if shown == ascii_host else f"{shown} ({ascii_host})"
 
 
 @_optional
@@ -179,7 +280,7 @@ def clean_version(raw: str) -> int:
 def clean_email(raw: str) -> str:
     """An email address as typed (trimmed), if its syntax is valid. Special-use domains
     (`.test`, `.local`, ...) are refused: mail to them never arrives."""
-    email = raw.strip()
+    email = _no_controls(raw.strip())
     if not email:
         raise ValueError("Enter your email address.")
     if len(email) > EMAIL_MAX:
