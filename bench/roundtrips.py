@@ -189,6 +189,11 @@ def http(url: str) -> dict[str, dict]:
             "PATCH /portfolio/artifacts/{id} (htmx update)": update,
             "PATCH with a stale version (409 conflict)": stale,
         }
+        # psycopg prepares a statement on its fifth use, in a round trip of its own: run the
+        # page a few times first, so that step (once per connection) is not counted as part
+        # of whichever request happens to be fifth.
+        for _ in range(6):
+            page()
         return {name: _summary(db.capture(fn)[2]) for name, fn in requests.items()}
     finally:
         db.close()

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from psycopg import sql
 
 SORTS = ("date", "hours", "title", "updated")
+# A user has at most this many (the limit trigger): the owner's rows are read in the page
+# index's own order up to it, which keeps the planner on that index at every table size (a
+# small table otherwise tempts it into a bitmap OR of both tenant-first indexes).
+LIMIT = 50
 # Page order (SPEC §4): newest date first, undated last; among equal dates the precise one
 # first (a month or year is stored as its first day, so "2019" sorts as 1 Jan 2019, after
 # everything known to be later in 2019); then newest created.
@@ -86,7 +90,8 @@ def statement(filters: Filters, columns: str, *, team_only: bool = False,
     given = [name for name in _CONDITIONS if _given(filters, name)]
     parts = [
         "WITH rows AS (SELECT {columns}, search_vector FROM work_artifacts"
-        " WHERE tenant_id = %(tenant_id)s AND user_id = %(user_id)s{team}),"
+        " WHERE tenant_id = %(tenant_id)s AND user_id = %(user_id)s{team}"
+        f" ORDER BY artifact_date DESC NULLS LAST, created_at DESC LIMIT {LIMIT}),"
         " totals AS (SELECT count(*) AS total_count,"
         " coalesce(sum(estimated_hours_saved), 0) AS total_hours,"
         " coalesce(array_agg(DISTINCT extract(year FROM artifact_date)::int)"
