@@ -25,6 +25,7 @@ BENCHMARKS = {
     "peer": ["bench.peer"],  # needs Node.js and npm: builds ../shared/peer outside git
     "skills": ["bench.skills"],
     "skills-ablation": ["bench.skills", "--ablation"],
+    "search": ["bench.search"],
 }
 
 

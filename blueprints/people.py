@@ -1,9 +1,11 @@
 """People: the workspace's members, colleagues' team work (read-only), invites and joining.
 
 A colleague's page shows only their `team` artifacts, rendered with the portfolio's own row
-markup minus the edit and delete controls. Members outside the workspace, like unknown ids,
-are 404: row-level security makes them absent. Invite tokens appear once, in the response
-that creates them; a used, revoked, expired or unknown token is 404 on GET and POST alike.
+markup minus the edit and delete controls, with the portfolio's search and filters; each has
+a page of its own. Members outside the workspace, like unknown ids, are 404: row-level
+security makes them absent, and so are private and deleted artifacts. Invite tokens appear
+once, in the response that creates them; a used, revoked, expired or unknown token is 404 on
+GET and POST alike.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import sign_up
-from workhistory.data import invites, people, skills
+from blueprints.common import results, sign_up
+from workhistory.data import artifacts, invites, people, skills
 from workhistory.data.errors import NotFound
 from workhistory.web import htmx, ratelimit
 from workhistory.web.context import current_actor, get_db
-from workhistory.web.forms import JoinForm
+from workhistory.web.forms import FilterForm, JoinForm
 from workhistory.web.login import login_required
 
 bp = Blueprint("people", __name__)
@@ -52,14 +54,38 @@ def _holders(value: str):
 @bp.get("/people/<user_id>")
 @login_required
 def colleague(user_id: str):
-    """Show a member's team artifacts, read-only."""
-    member, entries = people.get_colleague_portfolio(get_db(), current_actor(), user_id)
-    return render_template(
-        "people/colleague.html",
-        member=member,
-        entries=entries,
-        is_self=member.user_id == current_user.user_id,
-    )
+    """Show a member's team artifacts, read-only, searched, filtered and sorted as asked."""
+    form = FilterForm.from_args(request.args)
+    member, portfolio = people.get_colleague_portfolio(get_db(), current_actor(), user_id,
+                                                       form.filters)
+    context = {
+        "member": member, "is_self": member.user_id == current_user.user_id,
+        "artifacts_url": url_for("people.colleague", user_id=member.user_id) + "/artifacts",
+    }
+    if htmx.is_htmx():
+        return results(portfolio, form, url_for("people.colleague", user_id=member.user_id),
+                       editable=False, list_label=f"Team artifacts of {member.display_name}",
+                       empty_unit="people/_nothing_shared.html", **context)
+    return render_template("people/colleague.html", portfolio=portfolio, filter_form=form,
+                           **context)
+
+
+@bp.get("/people/<user_id>/artifacts/<artifact_id>")
+@login_required
+def colleague_artifact(user_id: str, artifact_id: str):
+    """Show a colleague's team artifact in full: its page, or for htmx its row."""
+    artifacts_url = url_for("people.colleague", user_id=user_id) + "/artifacts"
+    list_url = url_for("people.colleague", user_id=user_id)
+    if htmx.is_htmx():
+        entry = artifacts.get_team_artifact(get_db(), current_actor(), user_id, artifact_id)
+        return htmx.answer("portfolio/_row.html", entry=entry, editable=False,
+                           expanded=request.args.get("expanded") == "1", autofocus=False,
+                           artifacts_url=artifacts_url, list_url=list_url)
+    member, entry = people.get_colleague_artifact(get_db(), current_actor(), user_id,
+                                                  artifact_id)
+    return render_template("portfolio/artifact.html", entry=entry, editable=False,
+                           artifacts_url=artifacts_url, list_url=list_url,
+                           back_label=f"{member.display_name}’s work")
 
 
 @bp.post("/invites")

@@ -4,14 +4,17 @@
  * content htmx swaps in needs no rebinding). htmx, loaded before this file, does the requests;
  * this module adds what htmx cannot know:
  *   - requests: the CSRF header, failures made visible in the status region;
- *   - keyboard: shortcuts, roving focus over the rows, the two dialogs;
+ *   - keyboard: shortcuts, roving focus over the rows, the dialogs (help, delete, discard);
  *   - focus: where it goes when the focused element is swapped away with nothing in its place;
+ *   - reading: More/Less (and `o`) swap a row for its expanded or compact self;
+ *   - nothing lost: Undo after a delete (`u`), a question before unsaved changes go;
+ *   - the status toast: cleared when what it said is over, never covering the focused field;
  *   - skills: the form's chips, its combobox (ARIA 1.2 pattern) and its suggestions.
  *
  * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
  * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
- * it on settle). No timers except the status message's fade (the skill searches and
- * suggestions wait with htmx's own `delay:` trigger modifier).
+ * it on settle). Timers: the status message's fade and the end of an Undo's window (the
+ * skill searches and suggestions wait with htmx's own `delay:` trigger modifier).
  */
 (function () {
   "use strict";
@@ -29,7 +32,8 @@
 
   var singleKeysFallback = true; // used when localStorage is unavailable (blocked storage)
   var pendingFocus = new WeakMap(); // xhr -> where focus goes if its target vanishes
-  var confirmedDelete = null; // the request to send when the delete dialog says "delete"
+  var confirmed = null; // {dialog, answer, send}: what a confirmation dialog's answer sends
+  var cancelByKey = false; // the cancel in progress came from Escape (see onConfirm)
 
   // --- Helpers ------------------------------------------------------------------------------
   function byId(id) { return document.getElementById(id); }
@@ -37,6 +41,7 @@
   function rowOf(node) { return node && node.closest ? node.closest(ROWS) : null; }
   function isField(node) { return Boolean(node && node.closest && node.closest(FIELDS)); }
   function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
+  function searchBox() { return byId("search-q"); }
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -61,15 +66,50 @@
     }
   }
 
-  // After a while a message fades from view but remains for assistive technology.
+  // After a while a message fades from view but remains for assistive technology. An Undo
+  // stays up for its window (the seconds the server gave), then goes with its message: what
+  // it offered is over.
   function fadeLater(region) {
     window.clearTimeout(region._fadeTimer);
     region.classList.remove("status-faded");
-    if (region.textContent.trim() && !region.classList.contains("status-error")) {
+    var undo = region.querySelector("form.undo-form");
+    if (undo) {
+      var seconds = parseInt(undo.getAttribute("data-undo-seconds"), 10) || 0;
+      region._fadeTimer = window.setTimeout(function () { clearStatus(region); },
+        Math.max(0, seconds) * 1000);
+    } else if (region.textContent.trim() && !region.classList.contains("status-error")) {
       region._fadeTimer = window.setTimeout(function () {
         region.classList.add("status-faded");
       }, FADE_AFTER_MS);
     }
+    placeStatus();
+  }
+
+  function clearStatus(region) {
+    region.textContent = "";
+    region.classList.remove("status-error", "status-faded");
+  }
+
+  // The toast sits at the bottom; when it would cover the field that has focus (its label,
+  // hint and error included: a field after an error, on a phone), it moves to the top, and
+  // back when that is no longer so. Measured a frame later, once focus has scrolled the
+  // field into view.
+  function placeStatus() {
+    window.requestAnimationFrame(function () {
+      var region = byId("status");
+      var focused = document.activeElement;
+      if (!region || region.contains(focused)) { return; } // its own Undo button: stay put
+      region.classList.remove("status-top");
+      if (!region.textContent.trim() || !focused || focused === document.body) { return; }
+      var field = focused.closest(".field") || focused;
+      if (covers(region, field)) { region.classList.add("status-top"); }
+    });
+  }
+
+  function covers(a, b) {
+    var r = a.getBoundingClientRect();
+    var s = b.getBoundingClientRect();
+    return r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom;
   }
 
   // --- Requests -----------------------------------------------------------------------------
@@ -101,10 +141,19 @@
       { error: true });
   }
 
+  // The skills box's options and the suggestions are fetched while the user types: not an
+  // action of theirs, so they neither clear a message nor move focus.
+  function inBackground(event) {
+    var target = event.detail.target;
+    return Boolean(target && target.matches && target.matches(".skill-options, .skill-suggestions"));
+  }
+
   function onBeforeRequest(event) {
-    // A new answer replaces the message; drop the error styling with it.
+    if (inBackground(event)) { return; }
+    // A new request makes the last message old news: clear it (the answer brings its own),
+    // except an Undo, which lasts its window whatever else happens meanwhile.
     var region = byId("status");
-    if (region) { region.classList.remove("status-error"); }
+    if (region && !region.querySelector("form.undo-form")) { clearStatus(region); }
     // The New buttons open one form: a second click focuses the open one instead of adding a
     // duplicate #artifact-new.
     var source = event.detail.elt;
@@ -174,6 +223,14 @@
     return true;
   }
 
+  // Click `selector` inside `container`, as a mouse would; false when there is none.
+  function press(container, selector) {
+    var control = container.querySelector(selector);
+    if (!control) { return false; }
+    control.click();
+    return true;
+  }
+
   function focusFirstField(container) {
     var field = container.querySelector(FIRST_FIELD);
     if (field) { field.focus(); }
@@ -190,28 +247,124 @@
   }
 
   // A row without an edit link (a person, a skill) opens its main link.
-  function openRow(row) {
-    var link = row.querySelector("a.row-open");
-    if (!link) { return false; }
-    link.click();
-    return true;
-  }
-
   function openNew() {
     var open = byId("artifact-new");
     if (open) { return focusFirstField(open); }
     var button = byId("new-artifact");
     if (!button) { return false; }
+    if (button.getAttribute("aria-disabled") === "true") { // at the limit: say why
+      var reason = byId(button.getAttribute("aria-describedby"));
+      announce(reason ? reason.textContent.trim() : "You cannot add another artifact.");
+      return true;
+    }
     button.click();
     return true;
   }
+
+  // More/Less: fetch the row's expanded (or compact) self in its place. Focus stays where it
+  // was: on the row (`o`) or on the toggle (a click or Enter on it).
+  function toggle(row) {
+    var link = row.querySelector("a.artifact-more");
+    if (!link || !window.htmx) { return false; }
+    var open = link.getAttribute("aria-expanded") === "true";
+    var onLink = document.activeElement === link;
+    var id = row.id;
+    window.htmx.ajax("GET", link.getAttribute("href") + "?expanded=" + (open ? "0" : "1"),
+      { source: link, target: row, swap: "outerHTML" }).then(function () {
+      var fresh = byId(id);
+      var now = document.activeElement;
+      // Only put back focus that the swap took away: the user may have moved on meanwhile.
+      if (!fresh || (now && now !== document.body && !fresh.contains(now))) { return; }
+      var target = onLink ? fresh.querySelector("a.artifact-more") : fresh;
+      if (target === fresh) { focusRow(fresh); } else if (target) { target.focus(); }
+    });
+    return true;
+  }
+
+  function undo() {
+    var form = document.querySelector("#status form.undo-form");
+    if (!form) {
+      announce("Nothing to undo.");
+      return true;
+    }
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    return true;
+  }
+
+  function focusSearch() {
+    var box = searchBox();
+    if (!box) { return false; }
+    box.focus();
+    box.select();
+    return true;
+  }
+
+  // Escape in the search box clears it, and the list follows.
+  function clearSearch(box) {
+    if (!box.value) { return false; }
+    box.value = "";
+    submitFilters();
+    return true;
+  }
+
+  function submitFilters() {
+    var form = byId("search-form");
+    if (form && form.requestSubmit) { form.requestSubmit(); }
+  }
+
+  // "Clear the search and filters": back to the whole list without leaving the page.
+  function clearFilters(link) {
+    var form = byId("search-form");
+    if (!form || !form.requestSubmit) { return false; }
+    form.querySelectorAll("input[type='search']").forEach(function (box) { box.value = ""; });
+    form.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
+    var skill = form.querySelector("input[name='skill']");
+    if (skill) { // the skill filter lives in the URL: leave through the plain link
+      window.location.assign(link.href);
+      return true;
+    }
+    form.requestSubmit();
+    var box = searchBox();
+    if (box) { box.focus(); }
+    return true;
+  }
+
+  function openPerson(row) { return press(row, "a.person-name"); }
 
   function cancel(from) {
     var editing = from.closest ? from.closest("li.artifact-editing") : null;
     var link = editing ? editing.querySelector("a.cancel") : null;
     if (!link) { return false; }
-    link.click(); // the row comes back with autofocus; a new form just goes (see below)
+    cancelByKey = true;
+    try {
+      link.click(); // the row comes back with autofocus; a new form just goes (see below)
+    } finally {
+      cancelByKey = false;
+    }
     return true;
+  }
+
+  // A form differs from what it was loaded with when any field does, or its chosen skills do
+  // (the text in the skills box is a search, not a value); a conflict's form holds input that
+  // was never saved, so it always does.
+  function isDirty(form) {
+    if (!form) { return false; }
+    if (form.getAttribute("data-unsaved") === "true") { return true; }
+    var skills = Array.prototype.some.call(form.querySelectorAll(PICKER), function (field) {
+      return field.hasAttribute("data-initial-skills")
+        && chosenValues(field) !== field.getAttribute("data-initial-skills");
+    });
+    return skills || Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "hidden" || el.type === "submit" || el.type === "button") { return false; }
+      if (isSkillBox(el)) { return false; }
+      if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) {
+          return o.selected !== o.defaultSelected;
+        });
+      }
+      return "defaultValue" in el && el.value !== el.defaultValue;
+    });
   }
 
   function save(from) {
@@ -222,13 +375,8 @@
     return true;
   }
 
-  function remove(row) {
-    var button = row.querySelector("button.artifact-delete");
-    if (!button) { return false; }
-    // Goes through htmx, whose htmx:confirm event (below) asks first, as for a click.
-    button.click();
-    return true;
-  }
+  // Goes through htmx, whose htmx:confirm event (below) asks first, as for a click.
+  function remove(row) { return press(row, "button.artifact-delete"); }
 
   function openHelp() {
     var dialog = byId("shortcuts-dialog");
@@ -243,16 +391,24 @@
   // --- The one keydown listener -------------------------------------------------------------
   function onKey(key, row, target) {
     var single = key.length === 1 && singleKeysOn();
+    var person = Boolean(row) && row.matches("li.person");
     switch (key) {
       case "j": return single && move(1, row);
       case "k": return single && move(-1, row);
       case "ArrowDown": return Boolean(row) && move(1, row);
       case "ArrowUp": return Boolean(row) && move(-1, row);
       case "e": return single && Boolean(row) && edit(row);
-      case "Enter": return target === row && Boolean(row) && (edit(row) || openRow(row));
+      case "Enter":
+        if (target !== row || !row) { return false; }
+        return person ? openPerson(row) : edit(row);
+      case "o":
+        if (!single || !row) { return false; }
+        return person ? openPerson(row) : toggle(row);
       case "n": return single && openNew();
       case "d": return single && Boolean(row) && remove(row);
       case "Delete": return Boolean(row) && remove(row);
+      case "u": return single && Boolean(byId("delete-form")) && undo(); // one's own list
+      case "/": return single && focusSearch();
       case "?": return single && openHelp();
       default: return false;
     }
@@ -275,7 +431,9 @@
     }
     if (event.altKey || commandKey) { return; }
     if (event.key === "Escape") {
-      if (cancel(target)) { event.preventDefault(); }
+      if ((target === searchBox() && clearSearch(target)) || cancel(target)) {
+        event.preventDefault();
+      }
       return;
     }
     if (isField(target)) { return; } // typing: letters are text, Enter submits, arrows move
@@ -294,6 +452,9 @@
   function boxOf(list) { return document.querySelector('[aria-controls="' + list.id + '"]'); }
   function optionsOf(box) {
     return Array.prototype.slice.call(listOf(box).querySelectorAll("[role='option']"));
+  }
+  function chosenValues(field) {
+    return chosenInputs(field).map(function (input) { return input.value; }).join("\n");
   }
   function chosenInputs(field) {
     return Array.prototype.slice.call(
@@ -321,6 +482,7 @@
         input.disabled = false;
       });
       box.disabled = false;
+      field.setAttribute("data-initial-skills", chosenValues(field));
       if (text.getAttribute("aria-invalid") === "true") { box.setAttribute("aria-invalid", "true"); }
       if (focused) { box.focus(); }
     });
@@ -490,43 +652,65 @@
     }
   }
 
-  // --- Delete confirmation: every delete request from the page asks first -------------------
+  // --- Confirmations: every delete asks first, and so does throwing away unsaved changes ---
   function titleOf(row) {
     var heading = row ? row.querySelector(".artifact-title") : null;
-    return heading ? heading.textContent.trim() : "this artifact";
+    if (heading) { return heading.textContent.trim(); }
+    var title = row ? row.querySelector("input[name='title']") : null;
+    return title && title.defaultValue.trim() ? title.defaultValue.trim() : "this artifact";
+  }
+
+  function ask(dialogId, answer, row, send) {
+    var dialog = byId(dialogId);
+    if (!dialog || !dialog.showModal) { return false; }
+    var name = dialog.querySelector("[data-confirm-name]");
+    if (name) { name.textContent = titleOf(row); }
+    confirmed = { dialog: dialog, answer: answer, send: send };
+    dialog.returnValue = "";
+    dialog.showModal(); // autofocus puts focus on the safe choice
+    return true;
   }
 
   function onConfirm(event) {
-    var button = event.detail.elt;
-    var dialog = byId("confirm-delete");
-    if (!button.matches(".artifact-delete") || !dialog || !dialog.showModal) { return; }
-    event.preventDefault();
-    var name = dialog.querySelector("[data-confirm-name]");
-    if (name) { name.textContent = titleOf(rowOf(button)); }
-    confirmedDelete = event.detail.issueRequest;
-    dialog.returnValue = "";
-    dialog.showModal(); // autofocus puts focus on Cancel, the safe choice
+    var elt = event.detail.elt;
+    if (elt.matches(".artifact-delete")) {
+      if (ask("confirm-delete", "delete", rowOf(elt), event.detail.issueRequest)) {
+        event.preventDefault();
+      }
+      return;
+    }
+    // Cancel (or Escape) on a changed form asks; "Discard mine" says what it does, so only
+    // Escape, which is easy to press by accident, asks there.
+    if (elt.matches("a.cancel") && isDirty(elt.closest("form"))
+        && (cancelByKey || elt.getAttribute("data-discards") !== "true")) {
+      if (ask("confirm-discard", "discard", rowOf(elt), event.detail.issueRequest)) {
+        event.preventDefault();
+      }
+    }
   }
 
   function onDialogClose(event) {
-    if (event.target.id !== "confirm-delete") { return; }
-    var send = confirmedDelete;
-    confirmedDelete = null;
-    // The browser has already returned focus to the opener (the row or its Delete button).
-    if (send && event.target.returnValue === "delete") { send(true); }
+    if (!confirmed || event.target !== confirmed.dialog) { return; }
+    var pending = confirmed;
+    confirmed = null;
+    // The browser has already returned focus to the opener (the row, a field, a button).
+    if (event.target.returnValue === pending.answer) { pending.send(true); }
   }
 
   // --- Focus when the focused element is swapped away with nothing in its place -------------
   function rememberFocusFallback(event) {
     var target = event.detail.target;
     if (!target || !target.matches || !target.matches(ROWS)) { return; }
+    var source = event.detail.elt;
+    if (source && source.matches && source.matches("a.artifact-more")) { return; } // toggle()
+    // The New button by id, looked up afterwards: the answer may replace it (out of band).
     var fallback;
     if (target.id === "artifact-new") {
-      fallback = [byId("new-artifact")]; // back to the opener
+      fallback = ["new-artifact"]; // back to the opener
     } else {
       var all = rows();
       var index = all.indexOf(target);
-      fallback = [all[index + 1], all[index - 1], byId("new-artifact")];
+      fallback = [all[index + 1], all[index - 1], "new-artifact"];
     }
     pendingFocus.set(event.detail.xhr, { target: target, fallback: fallback });
   }
@@ -540,15 +724,24 @@
     if (pending.target.isConnected || !lost || document.querySelector("#artifacts [autofocus]")) {
       return;
     }
-    var next = pending.fallback.filter(function (el) { return el && el.isConnected; })[0];
+    var next = pending.fallback.map(function (el) {
+      return typeof el === "string" ? byId(el) : el;
+    }).filter(function (el) { return el && el.isConnected; })[0];
     if (!next) { return; }
     if (next.matches(ROWS)) { focusRow(next); } else { next.focus(); }
   }
 
   function onLoad(event) {
+    var root = event.target;
+    // htmx has just focused the fragment's autofocus field: put the caret after its text
+    // (the edit form's title), where typing continues it, instead of before.
+    var focused = document.activeElement;
+    if (focused && focused.hasAttribute("autofocus") && root.contains && root.contains(focused)
+        && focused.setSelectionRange && /^(text|search|url)$/.test(focused.type)) {
+      focused.setSelectionRange(focused.value.length, focused.value.length);
+    }
     // autofocus is a one-shot instruction: once htmx applied it, drop it so a later check
     // for "content about to take focus" is not misled by an old row.
-    var root = event.target;
     enhanceSkills(root); // before autofocus goes: a focused skills box hands focus on
     if (root.removeAttribute) { root.removeAttribute("autofocus"); }
     if (root.querySelectorAll) {
@@ -557,6 +750,31 @@
       });
     }
     syncRoving();
+  }
+
+  // "M shown" is the number of rows on screen: it follows rows added, removed and restored.
+  // Written only when it changes (the observer that calls this sees its own writes).
+  function countShown() {
+    var count = document.querySelector("#artifacts-shown [data-shown-count]");
+    if (!count) { return; }
+    var n = String(document.querySelectorAll("#artifacts > li.artifact:not(#artifact-new)").length);
+    if (count.textContent !== n) { count.textContent = n; }
+  }
+
+  function onClick(event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) { return; }
+    if (target.closest("#shortcuts-help")) { openHelp(); return; }
+    if (target.closest("#new-artifact[aria-disabled='true']")) { openNew(); return; } // why not
+    var more = target.closest("a.artifact-more");
+    var row = rowOf(more);
+    if (more && row && !event.ctrlKey && !event.metaKey && !event.shiftKey && toggle(row)) {
+      event.preventDefault();
+      return;
+    }
+    var clear = target.closest("a[data-clear-filters]");
+    if (clear && clearFilters(clear)) { event.preventDefault(); return; }
+    onSkillClick(target);
   }
 
   // --- Wiring: one listener per event -------------------------------------------------------
@@ -571,6 +789,8 @@
       new MutationObserver(function () { fadeLater(region); })
         .observe(region, { childList: true, characterData: true, subtree: true });
     }
+    var main = byId("main");
+    if (main) { new MutationObserver(countShown).observe(main, { childList: true, subtree: true }); }
     document.documentElement.setAttribute("data-keyboard", "ready");
   }
 
@@ -578,12 +798,9 @@
   document.addEventListener("focusin", function (event) {
     var row = rowOf(event.target);
     if (row) { makeCurrent(row); }
+    placeStatus();
   });
-  document.addEventListener("click", function (event) {
-    if (!event.target.closest) { return; }
-    if (event.target.closest("#shortcuts-help")) { openHelp(); return; }
-    onSkillClick(event.target);
-  });
+  document.addEventListener("click", onClick);
   document.addEventListener("change", function (event) {
     if (event.target.id !== "single-key-shortcuts") { return; }
     setSingleKeys(event.target.checked);

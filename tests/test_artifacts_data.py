@@ -219,9 +219,10 @@ def test_team_list_shows_only_a_colleagues_team_artifacts(db, owner, make_collea
         db, colleague.actor, {"title": "shared", "visibility": "team"}
     )
     artifacts.create_artifact(db, colleague.actor, {"title": "hidden", "visibility": "private"})
-    assert [e.id for e in artifacts.list_team_artifacts(db, owner.actor, colleague.user_id)] == [
-        shared.id
-    ]
+    team = artifacts.list_team_artifacts(db, owner.actor, colleague.user_id)
+    assert [e.id for e in team.entries] == [shared.id]
+    # The totals are the colleague's team artifacts', never their private ones.
+    assert team.summary.count == 1
     with pytest.raises(NotFound):
         people.get_colleague_portfolio(db, owner.actor, "not-a-uuid")
 
@@ -229,7 +230,11 @@ def test_team_list_shows_only_a_colleagues_team_artifacts(db, owner, make_collea
 def test_to_dict_is_iso_8601_and_json_ready(db, owner, full):
     data = full.to_dict()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == set(artifacts.WorkArtifactEntry.__slots__) - {"skill_labels"} | {"skills"}
+    # SPEC §3: the export keeps the 14 columns' keys (the date's precision is in its value),
+    # then the skills' labels (SPEC §9).
+    assert list(data) == list(artifacts.EXPORT_KEYS)
+    assert set(artifacts.WorkArtifactEntry.__slots__) - set(data) == {
+        "artifact_date_precision", "skill_labels"}
     assert data["id"] == str(full.id)
     assert data["artifact_date"] == "2021-03-15"
     for key in ("created_at", "updated_at"):
@@ -282,9 +287,20 @@ def test_summaries_match_the_table_after_each_operation(db, make_workspace, admi
     _, summary = artifacts.update_artifact(db, user.actor, ids[0], {"title": "renamed"})
     assert (summary.count, summary.hours_saved) == _totals(admin, user) == (3, 111.75)
 
-    summary = artifacts.delete_artifact(db, user.actor, ids[2])
+    title, summary = artifacts.delete_artifact(db, user.actor, ids[2])
+    assert title == "t"
     assert (summary.count, summary.hours_saved) == _totals(admin, user) == (2, 101.5)
     assert _row(admin, ids[2]) is None
+
+    _, summary = artifacts.restore_artifact(db, user.actor, ids[2])
+    assert (summary.count, summary.hours_saved) == _totals(admin, user) == (3, 111.75)
+    _, summary = artifacts.delete_artifact(db, user.actor, ids[2])
+    assert (summary.count, summary.hours_saved) == _totals(admin, user) == (2, 101.5)
+
+    _, summary = artifacts.get_artifact_and_totals(db, user.actor, ids[0])
+    assert (summary.count, summary.hours_saved) == _totals(admin, user)
+    summary = artifacts.owner_totals(db, user.actor)
+    assert (summary.count, summary.hours_saved) == _totals(admin, user)
 
     listed = artifacts.list_artifacts(db, user.actor).summary
     assert (listed.count, listed.hours_saved) == (2, 101.5)

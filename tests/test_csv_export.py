@@ -45,9 +45,7 @@ def _parse(text: str) -> list[list[str]]:
 
 def test_header_row_then_one_row_per_entry():
     rows = _parse(artifacts_csv([_entry(), _entry()]))
-    # The JSON export's keys, in its order: the stored columns, then the skills' labels.
-    assert rows[0] == [*(n for n in artifacts.WorkArtifactEntry.__slots__ if n != "skill_labels"),
-                       "skills"]
+    assert rows[0] == list(artifacts.EXPORT_KEYS)
     assert rows[0][:4] == ["id", "tenant_id", "user_id", "title"]
     assert len(rows) == 3
 

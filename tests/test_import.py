@@ -32,6 +32,11 @@ SAMPLES = [
     {"title": "Tiny and huge", "estimated_hours_saved": 100000.0, "artifact_type": "design",
      "description": "\ttab first", "artifact_date": date(1999, 12, 31)},
     {"title": "Plain", "estimated_hours_saved": 3.0, "suggested_skill_ids": ["+plus"]},
+    # Dates known to the month or the year export as "2019-03" and "2018" and come back so.
+    {"title": "Known to the month", "artifact_date": date(2019, 3, 1),
+     "artifact_date_precision": "month"},
+    {"title": "Known to the year", "artifact_date": date(2018, 1, 1),
+     "artifact_date_precision": "year"},
 ]
 
 
@@ -93,6 +98,7 @@ def test_export_import_export_gives_the_same_artifacts(app, source, make_workspa
     original = exporter.get("/portfolio/artifacts.json").get_json()["artifacts"]
     assert len(again) == len(SAMPLES)
     assert _comparable(again) == _comparable(original)
+    assert {"2019-03", "2018"} <= {a["artifact_date"] for a in again}  # precision kept
     assert {a["user_id"] for a in again} == {str(fresh.user_id)}
     if fmt == "csv":  # the CSV itself comes back the same, but for the columns not carried
         second = importer.get("/portfolio/artifacts.csv").get_data(as_text=True)
@@ -212,7 +218,7 @@ def test_invalid_rows_are_listed_with_their_errors_and_nothing_is_kept(app, admi
     response = _upload(client, csrf, "mixed.json", json.dumps({"artifacts": items}).encode())
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    for expected in ("Date of the work: Enter a real date", "Title: Enter a title.",
+    for expected in ("Date of the work: There is no such date", "Title: Enter a title.",
                      "Hours saved: Enter a number of hours", "Unknown field “colour”",
                      "Link: Enter a full web address", "not an artifact",
                      "“estimated_hours_saved” has a value of the wrong kind",

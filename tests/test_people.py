@@ -108,10 +108,13 @@ def test_colleague_page_is_read_only_but_keeps_the_row_list(app, team):
     # Same list markup as /portfolio, so the keyboard's j/k finds the rows.
     assert '<ol id="artifacts" class="artifact-list"' in body
     assert 'tabindex="-1"' in body
-    # No edit or delete controls, no shortcut-driven controls at all, no New button.
-    for marker in ("artifact-edit", "artifact-delete", "data-edit-url", "hx-delete",
-                   "hx-patch", "aria-keyshortcuts", "new-artifact", "/edit"):
+    # No edit or delete controls, no editing shortcuts, no New button; reading is there.
+    for marker in ("artifact-edit", "artifact-delete", "hx-delete", "hx-patch",
+                   'aria-keyshortcuts="e"', 'aria-keyshortcuts="d', "new-artifact", "/edit",
+                   "delete-form", "undo-form"):
         assert marker not in body, marker
+    more = f'<a class="artifact-more" href="/people/{team.ada.user_id}/artifacts/'
+    assert more + f'{team.team_entry.id}" aria-expanded="false">More</a>' in body
 
 
 def test_private_work_disappears_when_made_private(app, db, team):
@@ -168,9 +171,10 @@ def test_anyone_outside_the_workspace_is_404(app, team, kind):
 def test_get_colleague_portfolio_raises_not_found_across_workspaces(db, team):
     with pytest.raises(NotFound):
         people_data.get_colleague_portfolio(db, team.olga.actor, team.ada.user_id)
-    member, entries = people_data.get_colleague_portfolio(db, team.cole.actor, team.ada.user_id)
+    member, portfolio = people_data.get_colleague_portfolio(db, team.cole.actor,
+                                                            team.ada.user_id)
     assert member.display_name == "Ada Lovelace"
-    assert [e.id for e in entries] == [team.team_entry.id]
+    assert [e.id for e in portfolio.entries] == [team.team_entry.id]
 
 
 @pytest.mark.parametrize("path", ["/people", "/people/{ada}"])

@@ -92,7 +92,8 @@ def test_page_lists_rows_in_page_order_with_totals(client, token, db, owner):
     assert ids == [str(new.id), str(old.id), str(undated.id)]
     assert '<span id="artifacts-count">3 of 50</span>' in html
     assert '<span id="hours-saved-total">12.5 hours saved</span>' in html
-    assert f'data-edit-url="/portfolio/artifacts/{new.id}/edit"' in html
+    assert f'href="/portfolio/artifacts/{new.id}/edit"' in html
+    assert f'<a class="artifact-more" href="/portfolio/artifacts/{new.id}"' in html
     assert '<li class="chip">SQL</li>' in html  # stored as the catalog id, shown by label
     assert '<a href="https://example.com/x" rel="noopener noreferrer nofollow">' in html
 
@@ -240,11 +241,17 @@ def test_row_fragment_and_page(client, token, db, owner):
     assert f'form="delete-form" formaction="/portfolio/artifacts/{entry.id}/delete"' in html
     assert re.search(r'<button type="submit"[^>]* aria-keyshortcuts="d\b', html)
 
+    # The totals come along (a cancel after a conflict shows them true, SPEC §11).
+    assert_oob_totals(oob, "1 of 50", "0 hours saved")
+
+    # Without htmx it is the artifact's own page (SPEC §10), with Edit and Delete.
     page = client.get(f"{ARTIFACTS}/{entry.id}")
     assert page.status_code == 200
     page_html = page.get_data(as_text=True)
     assert "<html" in page_html
-    assert re.search(rf'<li id="artifact-{entry.id}" class="artifact"[^>]* autofocus>', page_html)
+    assert '<h1 id="artifact-page-title">Row me</h1>' in page_html
+    assert f'href="/portfolio/artifacts/{entry.id}/edit"' in page_html
+    assert f'href="/portfolio/artifacts/{entry.id}/delete"' in page_html
     assert "HX-Request" in page.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
 
 
@@ -263,7 +270,7 @@ def test_edit_form_fragment_and_page_are_filled(client, token, db, owner):
     assert '<input type="hidden" name="version" value="1">' in html
     assert 'value="Edit me"' in html and ">Line one\nline two</textarea>" in html
     assert '<option value="code" selected>' in html and '<option value="team" selected>' in html
-    assert 'value="2020-02-29"' in html and 'value="0.25"' in html and 'value="a, b"' in html
+    assert 'value="29 Feb 2020"' in html and 'value="0.25"' in html and 'value="a, b"' in html
     assert 'value="https://example.com/?a=1&amp;b=2"' in html
     assert re.search(rf'id="title-{entry.id}" name="title"[^>]* autofocus', html)
     assert f'hx-get="/portfolio/artifacts/{entry.id}" hx-target="#artifact-{entry.id}"' in html
@@ -313,7 +320,7 @@ def test_update_leaves_absent_fields_unchanged(client, token, db, admin, owner):
     assert response.status_code == 200
     after = row_of(admin, entry.id)
     changed = {k for k in before if before[k] != after[k]}
-    assert changed == {"title", "version", "updated_at"}
+    assert changed == {"title", "version", "updated_at", "search_vector"}  # the vector follows
 
 
 def test_update_with_present_empty_fields_clears_optional_values(client, token, db, admin,
@@ -395,7 +402,8 @@ def test_delete_htmx_returns_empty_row_with_totals_and_status(client, token, db,
     main, oob = main_and_oob(response.get_data(as_text=True))
     assert main == []  # the row's outerHTML becomes nothing
     assert_oob_totals(oob, "1 of 50", "4 hours saved")
-    assert status_of(oob) == "Artifact deleted."
+    assert status_of(oob).split() == ["Deleted", "“Gone”.", "Undo"]
+    assert f'action="/portfolio/artifacts/{gone.id}/restore"' in response.get_data(as_text=True)
     assert row_of(admin, gone.id) is None and row_of(admin, keep.id) is not None
     assert "HX-Request" in response.headers["Vary"]
 
@@ -405,7 +413,9 @@ def test_post_delete_plain_redirects(client, token, db, admin, owner):
     response = client.post(f"{ARTIFACTS}/{gone.id}/delete", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/portfolio"
     assert row_of(admin, gone.id) is None
-    assert "Artifact deleted." in client.get("/portfolio").get_data(as_text=True)
+    html = client.get("/portfolio").get_data(as_text=True)
+    assert "Deleted “Gone”." in html
+    assert f'action="/portfolio/artifacts/{gone.id}/restore"' in html
 
 
 # ---- Login required ----------------------------------------------------------------------
@@ -420,6 +430,8 @@ PROTECTED = [
     ("POST", "/portfolio/artifacts/{id}"),
     ("DELETE", "/portfolio/artifacts/{id}"),
     ("POST", "/portfolio/artifacts/{id}/delete"),
+    ("GET", "/portfolio/artifacts/{id}/delete"),
+    ("POST", "/portfolio/artifacts/{id}/restore"),
     ("GET", "/portfolio/artifacts.json"),
 ]
 
@@ -463,6 +475,8 @@ ID_ROUTES = [
     ("POST", "/portfolio/artifacts/{id}", True),
     ("DELETE", "/portfolio/artifacts/{id}", False),
     ("POST", "/portfolio/artifacts/{id}/delete", False),
+    ("GET", "/portfolio/artifacts/{id}/delete", False),
+    ("POST", "/portfolio/artifacts/{id}/restore", False),
 ]
 
 
@@ -519,6 +533,7 @@ STATE_CHANGING = [
     ("POST", "/portfolio/artifacts/{id}"),
     ("DELETE", "/portfolio/artifacts/{id}"),
     ("POST", "/portfolio/artifacts/{id}/delete"),
+    ("POST", "/portfolio/artifacts/{id}/restore"),
 ]
 
 

@@ -52,8 +52,16 @@ INVALID = [
     ("artifact_date", "9999-12-31"),
     ("artifact_date", "2021-02-30"),
     ("artifact_date", "21-03-15"),
-    ("artifact_date", "2021/03/15"),
+    ("artifact_date", "03/15/2021"),  # day and month order is ambiguous: year first only
+    ("artifact_date", "15/03/2021"),
     ("artifact_date", "0000-01-01"),
+    ("artifact_date", "0040-03-15"),  # SPEC §10: before 1950
+    ("artifact_date", "1949"),
+    ("artifact_date", "Dec 1949"),
+    ("artifact_date", "Mar 19"),  # a two-digit year
+    ("artifact_date", "Smarch 2019"),
+    ("artifact_date", "31 Feb 2019"),
+    ("artifact_date", "2019-13"),
     ("artifact_date", "yesterday"),
     ("source_url", "javascript:alert(1)"),
     ("source_url", "JAVASCRIPT:alert(1)"),

@@ -59,7 +59,12 @@ def test_view_edit_invalid_and_dialog_states_pass_axe(portfolio, entries, scheme
     expect(title).to_be_focused()
     assert_no_serious_violations(page, "422")
 
+    # The refused input was never saved: Escape asks before throwing it away (SPEC §11).
     page.keyboard.press("Escape")
+    expect(page.locator("#confirm-discard")).to_be_visible()
+    assert_no_serious_violations(page, "discard dialog")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(row(page, entries[0])).to_be_focused()
     page.keyboard.press("d")
     expect(page.locator("#confirm-delete")).to_be_visible()

@@ -55,7 +55,7 @@ def test_create_edit_and_delete_without_javascript(new_context, live_server, db,
 
     page.get_by_role("link", name="New artifact").click()
     page.wait_for_url("**/portfolio/artifacts/new")
-    page.get_by_label("Title").fill("Plain form artifact")
+    page.get_by_label("Title", exact=True).fill("Plain form artifact")
     page.get_by_label("Hours saved").fill("2")
     page.get_by_role("button", name="Add artifact").click()
     page.wait_for_url("**/portfolio")
@@ -69,7 +69,7 @@ def test_create_edit_and_delete_without_javascript(new_context, live_server, db,
     created_row = page.locator(f"#artifact-{created.id}")
     created_row.get_by_role("link", name=re.compile("^Edit")).click()
     page.wait_for_url(f"**/portfolio/artifacts/{created.id}/edit")
-    page.get_by_label("Title").fill("Plain form artifact, revised")
+    page.get_by_label("Title", exact=True).fill("Plain form artifact, revised")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/portfolio")
     expect(created_row.locator(".artifact-title")).to_have_text("Plain form artifact, revised")
@@ -77,9 +77,29 @@ def test_create_edit_and_delete_without_javascript(new_context, live_server, db,
     assert stored.title == "Plain form artifact, revised"
     assert stored.estimated_hours_saved == 2  # the fields not changed stay as they were
 
+    # Delete goes through a confirmation page (SPEC §11), focus on Cancel.
     created_row.get_by_role("button", name=re.compile("^Delete")).click()
+    page.wait_for_url(f"**/portfolio/artifacts/{created.id}/delete*")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Delete “Plain form artifact, revised”?")
+    expect(page.get_by_role("link", name="Cancel")).to_be_focused()
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url("**/portfolio")
+    assert len(artifacts.list_artifacts(db, actor_of(user)).entries) == 2
+    created_row.get_by_role("button", name=re.compile("^Delete")).click()
+    page.get_by_role("button", name="Delete").click()
     page.wait_for_url("**/portfolio")
     expect(created_row).to_have_count(0)
     expect(page.locator("#artifacts-count")).to_have_text("1 of 50")
     assert [e.id for e in artifacts.list_artifacts(db, actor_of(user)).entries] == [kept.id]
+
+    # Undo is a plain form on the page that follows: the artifact comes back as it was.
+    status = page.locator("#status")
+    expect(status).to_contain_text("Deleted “Plain form artifact, revised”.")
+    status.get_by_role("button", name="Undo").click()
+    page.wait_for_url("**/portfolio*")
+    expect(status).to_have_text("Restored “Plain form artifact, revised”.")
+    expect(created_row).to_have_count(1)
+    expect(page.locator("#artifacts-count")).to_have_text("2 of 50")
+    assert artifacts.get_artifact(db, actor_of(user), created.id) == stored
     problems.assert_none()

@@ -49,9 +49,11 @@ def test_j_k_and_arrows_move_a_roving_focus_over_the_rows(portfolio, entries):
     # leaves the list; the other rows' controls are reached through their rows.
     page.keyboard.press("j")
     expect(bravo).to_be_focused()
-    page.locator("#shortcuts-help").focus()
+    page.locator("#filter-sort").focus()  # the last control before the list
     page.keyboard.press("Tab")
     expect(bravo).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(bravo.locator("a.artifact-more")).to_be_focused()
     page.keyboard.press("Tab")
     expect(bravo.locator("a.artifact-edit")).to_be_focused()
     page.keyboard.press("Tab")
@@ -70,11 +72,31 @@ def test_e_edits_the_focused_row_and_escape_returns_to_it(portfolio, entries, db
     title = field(page, "title", entries[0])
     expect(title).to_be_focused()
     expect(title).to_have_value("Alpha report")
-    page.keyboard.press("End")
+    # The caret is at the end of the title: typing continues it (SPEC §6).
+    assert title.evaluate("el => [el.selectionStart, el.selectionEnd]") == [12, 12]
     title.press_sequentially(" draft")
     expect(title).to_have_value("Alpha report draft")
 
+    # Changed: Escape asks (SPEC §11), focus on "Keep editing", which goes back to the field.
     page.keyboard.press("Escape")
+    dialog = page.locator("#confirm-discard")
+    keep = dialog.get_by_role("button", name="Keep editing")
+    expect(keep).to_be_focused()
+    expect(dialog).to_contain_text("Alpha report")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(title).to_be_focused()
+    expect(title).to_have_value("Alpha report draft")
+    # Escape in the dialog keeps editing too.
+    page.keyboard.press("Escape")
+    expect(keep).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(title).to_be_focused()
+    # Discarding: the row comes back as saved, with focus.
+    page.keyboard.press("Escape")
+    expect(keep).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(alpha).to_be_focused()
     expect(alpha).not_to_have_class(re.compile("artifact-editing"))
     expect(alpha.locator(".artifact-title")).to_have_text("Alpha report")
@@ -140,8 +162,19 @@ def test_escape_closes_the_new_form_and_returns_to_the_new_button(portfolio):
     page.keyboard.press("n")
     title = field(page, "title", "new")
     expect(title).to_be_focused()
-    title.press_sequentially("Never mind")
+    # Untouched, the form closes at once (SPEC §11).
     page.keyboard.press("Escape")
+    expect(page.locator("#artifact-new")).to_have_count(0)
+    expect(page.locator("#new-artifact")).to_be_focused()
+    page.keyboard.press("n")
+    title = field(page, "title", "new")
+    expect(title).to_be_focused()
+    title.press_sequentially("Never mind")
+    page.keyboard.press("Escape")  # typed in: it asks
+    dialog = page.locator("#confirm-discard")
+    expect(dialog.get_by_role("button", name="Keep editing")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     expect(page.locator("#artifact-new")).to_have_count(0)
     expect(page.locator("#new-artifact")).to_be_focused()
 
@@ -213,7 +246,7 @@ def test_delete_asks_first_and_the_safe_choice_has_focus(portfolio, entries, db,
     page.keyboard.press("Enter")
     expect(bravo).to_have_count(0)
     expect(row(page, entries[2])).to_be_focused()  # the next row
-    expect(page.locator("#status")).to_have_text(re.compile("deleted"))
+    expect(page.locator("#status")).to_contain_text("Deleted “Bravo dashboard”.")
     expect(page.locator("#artifacts-count")).to_have_text("2 of 50")
     titles = [e.title for e in artifacts.list_artifacts(db, actor_of(user)).entries]
     assert titles == ["Alpha report", "Charlie memo"]

@@ -444,6 +444,7 @@ _LIMITS = {
 # Refusals about one column that only the database can judge (migration 0020 resolves skills
 # against the catalog before the CHECKs run): (field, message; {detail} is the refused value).
 _FIELD_RULES = {
+    "work_artifacts_date_from_1950": ("artifact_date", "Use a date from 1950 on."),
     "work_artifacts_skill_ids_known": (
         "suggested_skill_ids", "“{detail}” is not a skill in the catalog. Remove it, or choose"
         " a skill from the list."),

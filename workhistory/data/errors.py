@@ -31,13 +31,15 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The given version is no longer current; `current` is the record as saved now."""
+    """The given version is no longer current; `current` is the record as saved now and
+    `summary` the owner's totals read with it (the page shows them true after a conflict)."""
 
     message = "Someone saved this artifact after you opened it."
 
-    def __init__(self, current: Any, message: str | None = None):
+    def __init__(self, current: Any, message: str | None = None, *, summary: Any = None):
         super().__init__(message)
         self.current = current
+        self.summary = summary
 
 
 class LimitReached(DomainError):

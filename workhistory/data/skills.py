@@ -20,6 +20,13 @@ SQL = load("skills")
 SEARCH_LIMIT = 10
 QUERY_MAX = 100  # characters of a search read; longer text is cut, not refused
 PREFIX = "esco:"
+# A select-list expression: the skills of a work_artifacts row as labels, in the row's order
+# (a catalog skill's preferred label, a custom skill's own text), named `skill_labels`.
+LABELS = (
+    "ARRAY(SELECT coalesce(s.label, r.ref)"
+    " FROM unnest(suggested_skill_ids) WITH ORDINALITY AS r(ref, n)"
+    " LEFT JOIN skills s ON s.id = r.ref ORDER BY r.n) AS skill_labels"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,13 @@
 """CSV export of artifacts: a pure function from entries to text, no I/O.
 
 Guarantees of `artifacts_csv`:
-- One header row (the keys of `WorkArtifactEntry.to_dict()`, in that order), then one row per
-  entry in the order given, with the same values as the JSON export: ISO 8601 dates and
-  times, empty cells for nulls, skill ids joined by ", " (the artifact form's own input
-  format: it splits on commas and line breaks, so no id entered through the app holds one),
-  and `skills`, the same skills by label, joined by "; " (a catalog label may hold a comma;
-  none holds a semicolon).
+- One header row (the keys of `WorkArtifactEntry.to_dict()`, `EXPORT_KEYS`, in that order),
+  then one row per entry in the order given, with the same values as the JSON export: ISO
+  8601 dates (at their precision: `2019-03-14`, `2019-03`, `2019`) and times, empty cells
+  for nulls, skill ids joined by ", " (the artifact form's own input format: it splits on
+  commas and line breaks, so no id entered through the app holds one), and `skills`, the
+  same skills by label, joined by "; " (a catalog label may hold a comma; none holds a
+  semicolon).
 - RFC 4180: fields quoted when they hold a comma, quote or line break, quotes doubled, every
   line ended by CRLF (the `csv` module with `lineterminator="\\r\\n"`).
 - No formula injection: a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
@@ -23,9 +24,9 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from workhistory.data.artifacts import WorkArtifactEntry
+from workhistory.data.artifacts import EXPORT_KEYS, WorkArtifactEntry
 
-COLUMNS = (*(name for name in WorkArtifactEntry.__slots__ if name != "skill_labels"), "skills")
+COLUMNS = EXPORT_KEYS
 # What spreadsheets (Excel, LibreOffice, Google Sheets) treat as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SKILL_SEPARATOR = ", "

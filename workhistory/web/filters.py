@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 from flask import Flask, url_for
 
 from workhistory import skills
+from workhistory.data.artifacts import UNDO_SECONDS, WorkArtifactEntry
+from workhistory.web import dates
 from workhistory.web.forms import TYPE_LABELS
-from workhistory.web.rules import link_host, today_utc
+from workhistory.web.rules import link_host
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EXCERPT = 240  # characters of a description a compact row shows (SPEC §8: a lean page)
 
 
 def hours(value: float) -> str:
@@ -22,7 +24,30 @@ def hours(value: float) -> str:
 
 def day(value: date) -> str:
     """A date for reading (4 Dec 2019); English month names whatever the server's locale."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return dates.text(value)
+
+
+def when(entry: WorkArtifactEntry) -> str:
+    """The date of the work as precise as it is known (2019, Mar 2019, 14 Mar 2019)."""
+    if entry.artifact_date is None:
+        return "Undated"
+    return dates.text(entry.artifact_date, entry.artifact_date_precision)
+
+
+def timestamp(value: datetime) -> str:
+    """A day and a time of day for reading, in UTC (the server knows no reader's zone)."""
+    utc = value.astimezone(UTC)
+    return f"{dates.text(utc)}, {utc:%H:%M} UTC"
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """`text` cut to about `limit` characters at a space, with "…" when anything was cut.
+    The whole text is one request away (the expanded row, the artifact's page)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" \n.,;:") + "…"
 
 
 def link_path(url: str) -> str:
@@ -48,8 +73,7 @@ def insight_rows(groups, kind: str) -> list[tuple[str, str, float]]:
     "year" or "skill" the detail is their number of artifacts; for "top" (artifacts) it is
     the artifact's date."""
     if kind == "top":
-        return [(e.title, day(e.artifact_date) if e.artifact_date else "Undated",
-                 e.estimated_hours_saved) for e in groups]
+        return [(e.title, when(e), e.estimated_hours_saved) for e in groups]
     label = {"type": lambda key: TYPE_LABELS.get(key, key),
              "year": lambda key: "Undated" if key is None else str(key),
              "skill": lambda key: key}[kind]
@@ -87,18 +111,13 @@ def device(user_agent: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(hours, "hours")
-    app.add_template_filter(day, "day")
-    app.add_template_filter(moment, "moment")
-    app.add_template_filter(device, "device")
-    app.add_template_filter(link_host, "link_host")
-    app.add_template_filter(link_path, "link_path")
-    app.add_template_filter(share_expiry, "share_expiry")
-    app.add_template_filter(insight_rows, "insight_rows")
+    for fn in (hours, day, when, moment, timestamp, excerpt, device, link_host, link_path,
+               share_expiry, insight_rows):
+        app.add_template_filter(fn)
 
     @app.context_processor
     def page_globals():
         # Rows are rendered up to 50 times per page: one url_for here instead of three per
-        # row. `today` bounds the date field ("not in the future").
-        return {"artifacts_url": url_for("portfolio.create"), "today": today_utc().isoformat(),
+        # row.
+        return {"artifacts_url": url_for("portfolio.create"), "undo_seconds": UNDO_SECONDS,
                 "esco_version": skills.ESCO_VERSION, "esco_attribution": skills.ATTRIBUTION}

@@ -22,8 +22,9 @@ from wtforms.validators import StopValidation
 
 from workhistory.data.artifacts import WorkArtifactEntry
 from workhistory.data.errors import InvalidData
+from workhistory.data.search import SORTS, Filters
 from workhistory.data.skills import Skill
-from workhistory.web import imports, rules
+from workhistory.web import dates, imports, rules
 
 TYPE_LABELS = {
     "document": "Document",
@@ -116,7 +117,9 @@ class ArtifactForm(RuleForm):
     description = _artifact_field(TextAreaField, "Description", rules.clean_description)
     artifact_type = _artifact_field(ChoiceField, "Type", rules.clean_type,
                                     choices=TYPE_LABELS, default="other")
-    artifact_date = _artifact_field(StringField, "Date of the work", rules.clean_date)
+    artifact_date = _artifact_field(StringField, "Date of the work", rules.clean_date,
+                                    description="A year, a month or a day:"
+                                                " 2019, Mar 2019 or 14 Mar 2019")
     estimated_hours_saved = _artifact_field(StringField, "Hours saved", rules.clean_hours)
     visibility = _artifact_field(ChoiceField, "Who can see it", rules.clean_visibility,
                                  choices=VISIBILITY_LABELS, default="private")
@@ -160,8 +163,14 @@ class ArtifactForm(RuleForm):
 
     @property
     def changes(self) -> dict[str, Any]:
-        """The cleaned column values to write (after a successful `validate()`)."""
-        return {name: value for name, value in self.values.items() if name in self.FIELDS}
+        """The cleaned column values to write (after a successful `validate()`). The date's
+        one field sets two columns: the date (a month or a year as its first day) and how
+        precise it is."""
+        changes = {name: value for name, value in self.values.items() if name in self.FIELDS}
+        if "artifact_date" in changes:
+            when = changes["artifact_date"]
+            changes["artifact_date"], changes["artifact_date_precision"] = when or (None, "day")
+        return changes
 
     @property
     def expected_version(self) -> int | None:
@@ -200,7 +209,8 @@ def display_values(entry: WorkArtifactEntry) -> dict[str, str]:
         "title": entry.title,
         "description": entry.description,
         "artifact_type": entry.artifact_type,
-        "artifact_date": entry.artifact_date.isoformat() if entry.artifact_date else "",
+        "artifact_date": (dates.text(entry.artifact_date, entry.artifact_date_precision)
+                          if entry.artifact_date else ""),
         "estimated_hours_saved": rules.format_hours(entry.estimated_hours_saved),
         "visibility": entry.visibility,
         "source_url": entry.source_url or "",
@@ -316,3 +326,67 @@ class JoinForm(RuleForm):
     name = SignupForm.name
     email = SignupForm.email
     password = SignupForm.password
+
+
+# --- Search and filters ---------------------------------------------------------------------
+SORT_LABELS = {"date": "Newest first", "hours": "Most hours saved", "title": "Title A–Z",
+               "updated": "Recently updated"}
+
+
+_filter_field = _account_field  # declared like the account forms: a field and its rule
+
+
+class FilterForm(RuleForm):
+    """The search box and filters of a list (GET, no CSRF: it changes nothing). A value that
+    is not valid is left out of `filters` (the list shows as if it were not given) and the
+    control shows its default, so what the page says is what it applied."""
+
+    class Meta:
+        csrf = False
+
+    q = _filter_field(StringField, "Search", rules.clean_query)
+    type = _filter_field(ChoiceField, "Type", rules.clean_type_filter,
+                         choices={"": "All types", **TYPE_LABELS})
+    skill = _filter_field(StringField, "Skill", rules.clean_skill_filter)
+    visibility = _filter_field(ChoiceField, "Who can see it", rules.clean_visibility_filter,
+                               choices={"": "Anyone", "private": "Private", "team": "Team"})
+    year = _filter_field(StringField, "Year", rules.clean_year_filter)
+    sort = _filter_field(ChoiceField, "Sort", rules.clean_sort, choices=SORT_LABELS)
+
+    @classmethod
+    def from_args(cls, args) -> FilterForm:
+        """The form read from a query string (a MultiDict); each field keeps its first value."""
+        form = cls(formdata=args)
+        form.validate()
+        for field in form:
+            if field.errors:
+                field.data = ""  # not applied: the control shows its default
+        return form
+
+    def _applied(self, name: str):
+        cleaned = getattr(self[name], "cleaned", _UNSET)
+        return None if cleaned is _UNSET else cleaned
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(q=self._applied("q") or "", artifact_type=self._applied("type"),
+                       skill=self._applied("skill"), visibility=self._applied("visibility"),
+                       year=self._applied("year"), sort=self._applied("sort") or SORTS[0])
+
+    def year_choices(self, years: tuple[int, ...]) -> list[tuple[str, str]]:
+        """The year filter's options: any year, then the years with an artifact (newest
+        first) and the applied year even when nothing is left in it."""
+        applied = self.filters.year
+        shown = sorted(set(years) | ({applied} if applied is not None else set()), reverse=True)
+        return [("", "Any year")] + [(f"{y:04d}", f"{y:04d}") for y in shown]
+
+    def query(self, **changes) -> dict[str, str]:
+        """The applied filters as query parameters, without the defaults (for links and the
+        pushed URL), with `changes` applied (None drops a parameter)."""
+        f = self.filters
+        params = {"q": f.q, "type": f.artifact_type, "skill": f.skill,
+                  "visibility": f.visibility,
+                  "year": None if f.year is None else f"{f.year:04d}",
+                  "sort": None if f.sort == SORTS[0] else f.sort}
+        params.update(changes)
+        return {k: str(v) for k, v in params.items() if v not in (None, "")}

@@ -23,8 +23,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from workhistory.data.accounts import PASSWORD_MAX, PASSWORD_MIN
 from workhistory.data.artifacts import LIMIT, TYPES, VISIBILITIES
+from workhistory.data.search import SORTS
 from workhistory.data.shares import EXPIRY_DAYS as SHARE_EXPIRY_DAYS
 from workhistory.data.shares import SCOPES as SHARE_SCOPES
+from workhistory.web import dates
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -40,7 +42,8 @@ VERSION_MAX = 2**31 - 1  # the column is a PostgreSQL integer
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_MIN = date(1950, 1, 1)  # the CHECK work_artifacts_date_from_1950 (migration 0030)
+QUERY_MAX = 200
 # ASCII digits only: float() would also take "1_000", "١٢" and "infinity".
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _SKILL_SEPARATORS = re.compile(r"[,\r\n]")
@@ -162,16 +165,16 @@ def _optional(clean):
 
 
 @_optional
-def clean_date(text: str) -> date:
-    try:
-        if not _DATE.fullmatch(text):
-            raise ValueError
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("Enter a real date as YYYY-MM-DD, for example 2021-03-15.") from None
+def clean_date(text: str) -> tuple[date, str]:
+    """The date of the work as (first day, precision): a day, a month or a year as typed
+    (`dates.parse`), from 1950 on and not in the future (a month or a year that has begun
+    counts as not in the future)."""
+    value, precision = dates.parse(text)
+    if value < DATE_MIN:
+        raise ValueError("Use a date from 1950 on.")
     if value > today_utc():
         raise ValueError("The date of the work cannot be in the future.")
-    return value
+    return value, precision
 
 
 @_optional
@@ -312,6 +315,52 @@ def clean_password(raw: str) -> str:
     if len(raw) > PASSWORD_MAX:
         raise ValueError(_too_long(PASSWORD_MAX, len(raw)))
     return raw
+
+
+# --- Search and filters (GET /portfolio, /people/{id}) ---------------------------------------
+# A filter whose value is not valid is ignored (the list shows as if it were not given), so
+# an old bookmark or a hand-edited URL still shows the portfolio: each rule raises and the
+# form drops the value (`forms.FilterForm`).
+def clean_query(raw: str) -> str:
+    """What to search for: control characters become spaces, runs of spaces one."""
+    text = " ".join(_CONTROL.sub(" ", raw).split())
+    if len(text) > QUERY_MAX:
+        raise ValueError(_too_long(QUERY_MAX, len(text)))
+    return text
+
+
+def _optional_choice(allowed: tuple[str, ...]):
+    def clean(raw: str) -> str | None:
+        text = raw.strip()
+        if text and text not in allowed:
+            raise ValueError("Not one of the choices.")
+        return text or None
+
+    return clean
+
+
+clean_type_filter = _optional_choice(TYPES)
+clean_visibility_filter = _optional_choice(VISIBILITIES)
+
+
+def clean_sort(raw: str) -> str:
+    return _optional_choice(SORTS)(raw) or SORTS[0]
+
+
+def clean_skill_filter(raw: str) -> str | None:
+    """One skill id, as `clean_skill_ids` allows them."""
+    text = _no_controls(raw.strip())
+    if len(text) > SKILL_ID_MAX:
+        raise ValueError(f"A skill id has at most {SKILL_ID_MAX} characters.")
+    return text or None
+
+
+def clean_year_filter(raw: str) -> int | None:
+    """A year written with four digits, 0001 to 9999 (there is no year 0)."""
+    text = raw.strip()
+    if text and not (re.fullmatch(r"[0-9]{4}", text) and int(text) >= 1):
+        raise ValueError("Choose a year.")
+    return int(text) if text else None
 
 
 def format_hours(hours: float | None) -> str:
