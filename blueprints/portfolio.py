@@ -43,8 +43,6 @@ bp = Blueprint("portfolio", __name__)
 
 INVALID = "Not saved: check the highlighted fields."
 STALE = "Not saved: this artifact changed since you opened it."
-# A date the database refused (a row saved before the 1950 rule, edited now): say it beside
-# the date field rather than as a generic refusal.
 
 
 @bp.get("/portfolio")
