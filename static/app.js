@@ -9,12 +9,16 @@
  *   - reading: More/Less (and `o`) swap a row for its expanded or compact self;
  *   - nothing lost: Undo after a delete (`u`), a question before unsaved changes go;
  *   - the status toast: cleared when what it said is over, never covering the focused field;
- *   - skills: the form's chips, its combobox (ARIA 1.2 pattern) and its suggestions.
+ *   - skills: the form's chips, its combobox (ARIA 1.2 pattern) and its suggestions;
+ *   - rows (SPEC §8, a lean page): each row's controls are cloned from the page's one
+ *     <template id="row-actions"> (the row's HTML has none), and a row's edit form is fetched
+ *     ahead when the row has had focus or hover for a moment, then used by Edit/`e`/Enter
+ *     only while the row is at the version the form was made from.
  *
  * No hx-trigger key filters and no hx-on anywhere: under our CSP they fail open and fire on
  * every key. Focus after a swap comes from `autofocus` in the returned fragment (htmx focuses
- * it on settle). Timers: the status message's fade and the end of an Undo's window (the
- * skill searches and suggestions wait with htmx's own `delay:` trigger modifier).
+ * it on settle). Timers: the status message's fade, the end of an Undo's window and the
+ * moment before an edit form is fetched ahead (the skill searches and suggestions wait with htmx's own `delay:` trigger modifier).
  */
 (function () {
   "use strict";
@@ -29,11 +33,17 @@
   var FIRST_FIELD = "[aria-invalid='true'], input:not([type='hidden']), textarea, select";
   var CONTROLS = "a[href], button, input:not([type='hidden']), select, textarea";
   var FADE_AFTER_MS = 6000;
+  var ARTIFACTS = "#artifacts > li.artifact";
+  var PRELOAD_AFTER_MS = 120; // focus or hover this long fetches the row's edit form ahead
+  var PRELOAD_FOR_MS = 60000; // a form fetched ahead is used for this long at most
 
   var singleKeysFallback = true; // used when localStorage is unavailable (blocked storage)
   var pendingFocus = new WeakMap(); // xhr -> where focus goes if its target vanishes
   var confirmed = null; // {dialog, answer, send}: what a confirmation dialog's answer sends
   var cancelByKey = false; // the cancel in progress came from Escape (see onConfirm)
+  var preloads = {}; // row id -> {version, url, at, promise}: edit forms fetched ahead
+  var preloadTimer = null;
+  var preloadRow = null; // the row whose form the timer will fetch
 
   // --- Helpers ------------------------------------------------------------------------------
   function byId(id) { return document.getElementById(id); }
@@ -238,12 +248,135 @@
   }
 
   // --- Actions ------------------------------------------------------------------------------
+  // Edit: the form fetched ahead when there is one for the row as it is now (ready or still
+  // on its way), else a request. Either way the form arrives with autofocus on the title.
   function edit(row) {
     if (row.classList.contains("artifact-editing")) { return focusFirstField(row); }
     var link = row.querySelector("a.artifact-edit");
-    if (!link) { return false; }
-    link.click(); // htmx handles the click; the form arrives with autofocus on the title
+    if (!link || !window.htmx) { return false; }
+    var ahead = preloaded(row);
+    delete preloads[row.id]; // used once: the next edit starts from the row as it is then
+    if (!ahead) {
+      window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: row, swap: "outerHTML" });
+      return true;
+    }
+    var version = row.getAttribute("data-v");
+    ahead.promise.then(function (html) {
+      if (!row.isConnected || row.classList.contains("artifact-editing")) { return; }
+      if (!html || row.getAttribute("data-v") !== version) { edit(row); return; } // ask anew
+      var region = byId("status"); // as a request would (onBeforeRequest)
+      if (region && !region.querySelector("form.undo-form")) { clearStatus(region); }
+      window.htmx.swap(row, html, { swapStyle: "outerHTML", swapDelay: 0,
+        settleDelay: window.htmx.config.defaultSettleDelay });
+    });
     return true;
+  }
+
+  // Delete: through htmx, whose htmx:confirm event (onConfirm) asks first.
+  function deleteRow(row, button) {
+    var url = rowUrl(row);
+    if (!url || !window.htmx) { return false; }
+    window.htmx.ajax("DELETE", url, { source: button, target: row, swap: "outerHTML" });
+    return true;
+  }
+
+  // --- Rows: their controls, cloned from the page's template, and edit forms fetched ahead --
+  function rowUrl(row) {
+    var link = row.querySelector(".artifact-title > a");
+    return link ? link.getAttribute("href") : null;
+  }
+
+  // Label each row by its title and give it the page's controls (not a form being edited,
+  // nor a row that has them already): More/Less as the row is, Edit and Delete named with the
+  // title, all pointing at the row's URL. makeCurrent (syncRoving) runs afterwards.
+  function enhanceRows(root) {
+    var list = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll(ARTIFACTS)) : [];
+    if (root.matches && root.matches(ARTIFACTS)) { list.push(root); }
+    var template = byId("row-actions");
+    list.forEach(function (row) {
+      var title = row.querySelector(".artifact-title");
+      if (!title || row.classList.contains("artifact-editing")) { return; }
+      if (!title.id) { title.id = row.id + "-title"; }
+      row.setAttribute("aria-labelledby", title.id);
+      var url = rowUrl(row);
+      if (!template || !url || row.querySelector(".artifact-actions")) { return; }
+      var actions = template.content.firstElementChild.cloneNode(true);
+      var name = title.textContent.trim();
+      var open = row.classList.contains("artifact-open");
+      var more = actions.querySelector(".artifact-more");
+      more.setAttribute("href", url);
+      more.setAttribute("aria-expanded", open ? "true" : "false");
+      more.textContent = open ? "Less" : "More";
+      var link = actions.querySelector(".artifact-edit");
+      if (link) {
+        link.setAttribute("href", url + "/edit");
+        link.setAttribute("aria-label", "Edit “" + name + "”");
+      }
+      var button = actions.querySelector(".artifact-delete");
+      if (button) { button.setAttribute("aria-label", "Delete “" + name + "”"); }
+      row.appendChild(actions);
+    });
+  }
+
+  // The form fetched ahead for `row`, if it is still good: made from the row's version, for
+  // its URL, and recent. Anything else is dropped.
+  function preloaded(row) {
+    var ahead = preloads[row.id];
+    if (!ahead) { return null; }
+    if (ahead.version !== row.getAttribute("data-v") || ahead.url !== editUrl(row)
+        || Date.now() - ahead.at > PRELOAD_FOR_MS) {
+      delete preloads[row.id];
+      return null;
+    }
+    return ahead;
+  }
+
+  function editUrl(row) {
+    var link = row.querySelector("a.artifact-edit");
+    return link ? link.getAttribute("href") : null;
+  }
+
+  // The version a form was made from: its hidden `version` field.
+  function formVersion(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var input = doc.querySelector("input[name='version']");
+    return input ? input.value : null;
+  }
+
+  function preload(row) {
+    var url = editUrl(row);
+    if (!url || !row.isConnected || row.classList.contains("artifact-editing") || preloaded(row)
+        || !window.fetch) { return; }
+    var version = row.getAttribute("data-v");
+    var ahead = { version: version, url: url, at: Date.now() };
+    // Resolves to the form's HTML, or null when it cannot be used (an error, another version).
+    ahead.promise = window.fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.status === 200 ? response.text() : null; })
+      .then(function (html) { return html && formVersion(html) === version ? html : null; })
+      .catch(function () { return null; })
+      .then(function (html) {
+        if (!html && preloads[row.id] === ahead) { delete preloads[row.id]; }
+        return html;
+      });
+    preloads[row.id] = ahead;
+  }
+
+  // Focus or hover on a row (or anything in it) starts the timer; leaving it stops it.
+  function schedulePreload(row) {
+    if (row === preloadRow) { return; }
+    window.clearTimeout(preloadTimer);
+    preloadRow = row && row.matches(ARTIFACTS) && editUrl(row) ? row : null;
+    if (!preloadRow) { return; }
+    preloadTimer = window.setTimeout(function () {
+      var target = preloadRow;
+      preloadRow = null;
+      preload(target);
+    }, PRELOAD_AFTER_MS);
+  }
+
+  function onPointer(event) {
+    var row = rowOf(event.target);
+    if (row || preloadRow !== rowOf(document.activeElement)) { schedulePreload(row); }
   }
 
   // A row without an edit link (a person, a skill) opens its main link.
@@ -375,8 +508,14 @@
     return true;
   }
 
-  // Goes through htmx, whose htmx:confirm event (below) asks first, as for a click.
+  // As a click on the row's Delete: htmx's htmx:confirm event (onConfirm) asks first.
   function remove(row) { return press(row, "button.artifact-delete"); }
+
+  // One's own list: the rows have Delete (and so Undo).
+  function ownList() {
+    var template = byId("row-actions");
+    return Boolean(template && template.content.querySelector(".artifact-delete"));
+  }
 
   function openHelp() {
     var dialog = byId("shortcuts-dialog");
@@ -407,7 +546,7 @@
       case "n": return single && openNew();
       case "d": return single && Boolean(row) && remove(row);
       case "Delete": return Boolean(row) && remove(row);
-      case "u": return single && Boolean(byId("delete-form")) && undo(); // one's own list
+      case "u": return single && ownList() && undo(); // one's own list
       case "/": return single && focusSearch();
       case "?": return single && openHelp();
       default: return false;
@@ -743,6 +882,7 @@
     // autofocus is a one-shot instruction: once htmx applied it, drop it so a later check
     // for "content about to take focus" is not misled by an old row.
     enhanceSkills(root); // before autofocus goes: a focused skills box hands focus on
+    enhanceRows(root);
     if (root.removeAttribute) { root.removeAttribute("autofocus"); }
     if (root.querySelectorAll) {
       root.querySelectorAll("[autofocus]").forEach(function (el) {
@@ -772,6 +912,15 @@
       event.preventDefault();
       return;
     }
+    var editLink = target.closest("a.artifact-edit");
+    row = rowOf(editLink);
+    if (editLink && row && !event.ctrlKey && !event.metaKey && !event.shiftKey && edit(row)) {
+      event.preventDefault();
+      return;
+    }
+    var button = target.closest("button.artifact-delete");
+    row = rowOf(button);
+    if (button && row && deleteRow(row, button)) { return; }
     var clear = target.closest("a[data-clear-filters]");
     if (clear && clearFilters(clear)) { event.preventDefault(); return; }
     onSkillClick(target);
@@ -782,6 +931,7 @@
     var help = byId("shortcuts-help");
     if (help) { help.hidden = false; }
     enhanceSkills(document);
+    enhanceRows(document);
     syncRoving();
     var region = byId("status");
     if (region) {
@@ -798,8 +948,10 @@
   document.addEventListener("focusin", function (event) {
     var row = rowOf(event.target);
     if (row) { makeCurrent(row); }
+    schedulePreload(row);
     placeStatus();
   });
+  document.addEventListener("mouseover", onPointer);
   document.addEventListener("click", onClick);
   document.addEventListener("change", function (event) {
     if (event.target.id !== "single-key-shortcuts") { return; }

@@ -14,7 +14,8 @@ from workhistory.web import dates
 from workhistory.web.forms import TYPE_LABELS
 from workhistory.web.rules import link_host
 
-EXCERPT = 240  # characters of a description a compact row shows (SPEC §8: a lean page)
+EXCERPT = 180  # characters of a description a compact row shows (SPEC §8: a lean page; the
+#   stylesheet clamps it to two lines, about 170 characters at 1280 px)
 
 
 def hours(value: float) -> str:
