@@ -53,6 +53,8 @@ def test_j_k_and_arrows_move_a_roving_focus_over_the_rows(portfolio, entries):
     page.keyboard.press("Tab")
     expect(bravo).to_be_focused()
     page.keyboard.press("Tab")
+    expect(bravo.locator(".artifact-title a")).to_be_focused()  # the artifact's own page
+    page.keyboard.press("Tab")
     expect(bravo.locator("a.artifact-more")).to_be_focused()
     page.keyboard.press("Tab")
     expect(bravo.locator("a.artifact-edit")).to_be_focused()
