@@ -127,7 +127,7 @@ PROBE = """
                                       {subtree: true, childList: true, characterData: true});
   document.addEventListener("focusin", check, true);
   const titleOf = (row) => {
-    const t = row.querySelector(".artifact-title, .title");
+    const t = row.querySelector(":scope > h2, .title");
     return t ? t.textContent.trim() : null;
   };
   b.arm = ([kind, rowId, text]) => {
@@ -408,7 +408,7 @@ def read_rows(browser, side: Side) -> None:
     page.goto(side.base + side.page_path, wait_until="networkidle")
     selector = OURS_ROWS if side.name == "ours" else PEER_ROWS
     side.rows = page.eval_on_selector_all(selector, """rows => rows.map(r => [r.id,
-        (r.querySelector(".artifact-title, .title") || r).textContent.trim()])""")
+        (r.querySelector(":scope > h2, .title") || r).textContent.trim()])""")
     context.close()
     if len(side.rows) != 50:
         raise RuntimeError(f"{side.name}: expected 50 rows, found {len(side.rows)}")

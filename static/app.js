@@ -282,7 +282,7 @@
 
   // --- Rows: their controls, cloned from the page's template, and edit forms fetched ahead --
   function rowUrl(row) {
-    var link = row.querySelector(".artifact-title > a");
+    var link = row.querySelector(":scope > h2 > a");
     return link ? link.getAttribute("href") : null;
   }
 
@@ -294,7 +294,7 @@
     if (root.matches && root.matches(ARTIFACTS)) { list.push(root); }
     var template = byId("row-actions");
     list.forEach(function (row) {
-      var title = row.querySelector(".artifact-title");
+      var title = row.querySelector(":scope > h2");
       if (!title || row.classList.contains("artifact-editing")) { return; }
       if (!title.id) { title.id = row.id + "-title"; }
       row.setAttribute("aria-labelledby", title.id);
@@ -793,7 +793,7 @@
 
   // --- Confirmations: every delete asks first, and so does throwing away unsaved changes ---
   function titleOf(row) {
-    var heading = row ? row.querySelector(".artifact-title") : null;
+    var heading = row ? row.querySelector(":scope > h2") : null;
     if (heading) { return heading.textContent.trim(); }
     var title = row ? row.querySelector("input[name='title']") : null;
     return title && title.defaultValue.trim() ? title.defaultValue.trim() : "this artifact";

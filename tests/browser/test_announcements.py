@@ -46,7 +46,7 @@ def test_a_conflict_is_announced_and_escape_discards_to_the_saved_row(
     expect(dialog.get_by_role("button", name="Discard changes")).to_be_focused()
     page.keyboard.press("Enter")
     expect(alpha).to_be_focused()
-    expect(alpha.locator(".artifact-title")).to_have_text("Alpha (theirs)")
+    expect(alpha.locator("h2")).to_have_text("Alpha (theirs)")
     expect(page.locator("#hours-saved-total")).to_have_text("2.5 hours saved")
     expect(page.locator("#artifacts-count")).to_have_text("3 of 50")
     stored = artifacts.get_artifact(db, actor_of(user), entries[0].id)

@@ -66,19 +66,29 @@ def test_create_edit_and_delete_without_javascript(new_context, live_server, db,
     ]
     assert (created.title, created.estimated_hours_saved) == ("Plain form artifact", 2)
 
+    # Without JavaScript a row has no controls of its own (SPEC §8: app.js adds them): its
+    # title leads to the artifact's page, which has Edit and Delete.
     created_row = page.locator(f"#artifact-{created.id}")
-    created_row.get_by_role("link", name=re.compile("^Edit")).click()
+    expect(created_row.locator("a.artifact-edit, .artifact-delete")).to_have_count(0)
+
+    def open_artifact():
+        created_row.locator("h2 > a").click()
+        page.wait_for_url(f"**/portfolio/artifacts/{created.id}")
+
+    open_artifact()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.wait_for_url(f"**/portfolio/artifacts/{created.id}/edit")
     page.get_by_label("Title", exact=True).fill("Plain form artifact, revised")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/portfolio")
-    expect(created_row.locator(".artifact-title")).to_have_text("Plain form artifact, revised")
+    expect(created_row.locator("h2")).to_have_text("Plain form artifact, revised")
     stored = artifacts.get_artifact(db, actor_of(user), created.id)
     assert stored.title == "Plain form artifact, revised"
     assert stored.estimated_hours_saved == 2  # the fields not changed stay as they were
 
     # Delete goes through a confirmation page (SPEC §11), focus on Cancel.
-    created_row.get_by_role("button", name=re.compile("^Delete")).click()
+    open_artifact()
+    page.get_by_role("link", name="Delete", exact=True).click()
     page.wait_for_url(f"**/portfolio/artifacts/{created.id}/delete*")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Delete “Plain form artifact, revised”?")
@@ -86,7 +96,8 @@ def test_create_edit_and_delete_without_javascript(new_context, live_server, db,
     page.get_by_role("link", name="Cancel").click()
     page.wait_for_url("**/portfolio")
     assert len(artifacts.list_artifacts(db, actor_of(user)).entries) == 2
-    created_row.get_by_role("button", name=re.compile("^Delete")).click()
+    open_artifact()
+    page.get_by_role("link", name="Delete", exact=True).click()
     page.get_by_role("button", name="Delete").click()
     page.wait_for_url("**/portfolio")
     expect(created_row).to_have_count(0)

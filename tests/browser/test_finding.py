@@ -73,7 +73,7 @@ def test_filters_and_sort_follow_the_selects(page, app, live_server, db, user):
     sign_in_by_cookie(page.context, app, live_server, user)
     page.goto("/portfolio")
     expect(page.locator("html")).to_have_attribute("data-keyboard", "ready")
-    titles = page.locator("#artifacts .artifact-title")
+    titles = page.locator("#artifacts > li > h2")
     expect(titles).to_have_text(["Alpha report", "Bravo dashboard", "Zulu code"])
     page.locator("#filter-sort").select_option("hours")
     expect(titles).to_have_text(["Zulu code", "Alpha report", "Bravo dashboard"])
@@ -157,7 +157,7 @@ def test_u_undoes_a_delete_and_the_toast_goes_when_the_window_does(portfolio, en
     expect(bravo).to_be_focused()  # back where it was, with focus
     expect(status).to_have_text("Restored “Bravo dashboard”.")
     expect(page.locator("#artifacts-count")).to_have_text("3 of 50")
-    titles = page.locator("#artifacts .artifact-title")
+    titles = page.locator("#artifacts > li > h2")
     expect(titles).to_have_text(["Alpha report", "Bravo dashboard", "Charlie memo"])
     assert artifacts.get_artifact(db, actor_of(user), entries[1].id) == entries[1]
 

@@ -53,7 +53,7 @@ def test_j_k_and_arrows_move_a_roving_focus_over_the_rows(portfolio, entries):
     page.keyboard.press("Tab")
     expect(bravo).to_be_focused()
     page.keyboard.press("Tab")
-    expect(bravo.locator(".artifact-title a")).to_be_focused()  # the artifact's own page
+    expect(bravo.locator("h2 > a")).to_be_focused()  # the artifact's own page
     page.keyboard.press("Tab")
     expect(bravo.locator("a.artifact-more")).to_be_focused()
     page.keyboard.press("Tab")
@@ -101,7 +101,7 @@ def test_e_edits_the_focused_row_and_escape_returns_to_it(portfolio, entries, db
     page.keyboard.press("Enter")
     expect(alpha).to_be_focused()
     expect(alpha).not_to_have_class(re.compile("artifact-editing"))
-    expect(alpha.locator(".artifact-title")).to_have_text("Alpha report")
+    expect(alpha.locator("h2")).to_have_text("Alpha report")
     assert stored(db, user, entries[0]).title == "Alpha report"
 
 
@@ -121,7 +121,7 @@ def test_enter_edits_and_ctrl_enter_saves_from_any_field(portfolio, entries, db,
     page.keyboard.press("Control+Enter")
 
     expect(bravo).to_be_focused()  # the saved row, not the top of the page
-    expect(bravo.locator(".artifact-title")).to_have_text("Bravo dashboard v2")
+    expect(bravo.locator("h2")).to_have_text("Bravo dashboard v2")
     expect(page.locator("#status")).to_have_text("Saved “Bravo dashboard v2”.")
     assert stored(db, user, entries[1]).title == "Bravo dashboard v2"
 

@@ -50,7 +50,7 @@ def test_hovering_a_row_fetches_its_form_ahead_and_edit_uses_it(portfolio, entri
     edits = _edit_requests(page)
     bravo = row(page, entries[1])
     with page.expect_response(lambda r: r.url.endswith(f"/{entries[1].id}/edit")):
-        bravo.locator(".artifact-title").hover()
+        bravo.locator("h2").hover()
     bravo.locator("a.artifact-edit").click()
     expect(field(page, "title", entries[1])).to_have_value("Bravo dashboard")
     assert len(edits) == 1
@@ -93,7 +93,7 @@ def test_a_form_fetched_ahead_is_not_used_after_a_save_in_the_page(portfolio, en
     title.press_sequentially("Alpha report v2")
     page.keyboard.press("Control+Enter")
     expect(alpha).to_be_focused()
-    expect(alpha.locator(".artifact-title")).to_have_text("Alpha report v2")
+    expect(alpha.locator("h2")).to_have_text("Alpha report v2")
 
     page.keyboard.press("e")
     expect(title).to_be_focused()
