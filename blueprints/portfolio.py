@@ -20,6 +20,7 @@ from uuid import UUID
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     get_flashed_messages,
@@ -103,6 +104,16 @@ def row(artifact_id: str):
     entry = artifacts.get_artifact(get_db(), current_actor(), artifact_id)
     return render_template("portfolio/artifact.html", entry=entry, editable=True,
                            list_url=url_for("portfolio.page"), back_label="Your portfolio")
+
+
+@bp.get("/help/shortcuts/<page>")
+@login_required
+def shortcuts(page: str):
+    """The keyboard shortcuts dialog of a page with shortcuts (app.js fetches it when first
+    asked for: it is not in the pages' HTML, SPEC §8)."""
+    if page not in ("portfolio", "colleague", "people"):
+        abort(404)
+    return render_template("_shortcuts_dialog.html", help_page=page)
 
 
 @bp.get("/portfolio/artifacts/<artifact_id>/edit")

@@ -44,6 +44,7 @@
   var preloads = {}; // row id -> {version, url, at, promise}: edit forms fetched ahead
   var preloadTimer = null;
   var preloadRow = null; // the row whose form the timer will fetch
+  var helpLoading = false; // the shortcuts dialog is on its way
 
   // --- Helpers ------------------------------------------------------------------------------
   function byId(id) { return document.getElementById(id); }
@@ -517,13 +518,42 @@
     return Boolean(template && template.content.querySelector(".artifact-delete"));
   }
 
+  // The dialog is not in the page (SPEC §8): the first time, fetch it, put it after its
+  // button, then open it.
   function openHelp() {
     var dialog = byId("shortcuts-dialog");
-    if (!dialog || typeof dialog.showModal !== "function") { return false; }
+    if (!dialog) { return loadHelp(); }
+    if (typeof dialog.showModal !== "function") { return false; }
     var toggle = byId("single-key-shortcuts");
     if (toggle) { toggle.checked = singleKeysOn(); }
     dialog.returnValue = "";
     dialog.showModal(); // focus moves in; Escape closes; focus returns to the opener
+    return true;
+  }
+
+  function loadHelp() {
+    var button = byId("shortcuts-help");
+    var url = button ? button.getAttribute("data-dialog-url") : null;
+    if (!url || !window.fetch) { return false; }
+    if (helpLoading) { return true; }
+    helpLoading = true;
+    window.fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (html) {
+        helpLoading = false;
+        if (!byId("shortcuts-dialog")) {
+          button.insertAdjacentHTML("afterend", html);
+          button.setAttribute("aria-controls", "shortcuts-dialog");
+        }
+        if (!dialogOpen()) { openHelp(); }
+      })
+      .catch(function () {
+        helpLoading = false;
+        announce("The keyboard shortcuts could not be loaded. Please try again.", { error: true });
+      });
     return true;
   }
 
