@@ -116,7 +116,7 @@ def test_a_link_shows_the_host_the_browser_opens(app, owner, url, shown):
     client = app.test_client()
     sign_in(client, owner)
     body = client.get("/portfolio").get_data(as_text=True)
-    assert f'rel="noopener noreferrer nofollow">{shown}<span class="link-path">' in body
+    assert f'rel="nofollow">{shown}<span class="link-path">' in body
 
 
 def test_migration_0012_cleans_existing_rows_before_it_checks_them(pg_server, deploy_roles):

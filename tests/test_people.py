@@ -107,14 +107,16 @@ def test_colleague_page_is_read_only_but_keeps_the_row_list(app, team):
     body = _client(app, team.cole).get(f"/people/{team.ada.user_id}").get_data(as_text=True)
     # Same list markup as /portfolio, so the keyboard's j/k finds the rows.
     assert '<ol id="artifacts" class="artifact-list"' in body
-    assert 'tabindex="-1"' in body
+    assert f'<li id="artifact-{team.team_entry.id}" class="artifact" data-v=' in body
     # No edit or delete controls, no editing shortcuts, no New button; reading is there.
     for marker in ("artifact-edit", "artifact-delete", "hx-delete", "hx-patch",
                    'aria-keyshortcuts="e"', 'aria-keyshortcuts="d', "new-artifact", "/edit",
-                   "delete-form", "undo-form"):
+                   "undo-form"):
         assert marker not in body, marker
-    more = f'<a class="artifact-more" href="/people/{team.ada.user_id}/artifacts/'
-    assert more + f'{team.team_entry.id}" aria-expanded="false">More</a>' in body
+    # More comes from the page's template (app.js); the row's URL is its title link's.
+    assert '<template id="row-actions"><div class="artifact-actions"><a class="artifact-more"' \
+        ' href="" aria-expanded="false">More</a></div></template>' in body
+    assert f'<h2><a href="/people/{team.ada.user_id}/artifacts/{team.team_entry.id}">' in body
 
 
 def test_private_work_disappears_when_made_private(app, db, team):

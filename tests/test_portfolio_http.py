@@ -92,10 +92,17 @@ def test_page_lists_rows_in_page_order_with_totals(client, token, db, owner):
     assert ids == [str(new.id), str(old.id), str(undated.id)]
     assert '<span id="artifacts-count">3 of 50</span>' in html
     assert '<span id="hours-saved-total">12.5 hours saved</span>' in html
-    assert f'href="/portfolio/artifacts/{new.id}/edit"' in html
-    assert f'<a class="artifact-more" href="/portfolio/artifacts/{new.id}"' in html
-    assert '<li class="chip">SQL</li>' in html  # stored as the catalog id, shown by label
-    assert '<a href="https://example.com/x" rel="noopener noreferrer nofollow">' in html
+    # A row is lean (SPEC §8): its title links to its own page, it carries its version, and
+    # its controls come once for the page, in the template app.js clones into each row.
+    assert f'<li id="artifact-{new.id}" class="artifact" data-v="{new.version}"><h2>' \
+        f'<a href="/portfolio/artifacts/{new.id}">' in html
+    assert f'/portfolio/artifacts/{new.id}/edit' not in html
+    assert html.count('<template id="row-actions">') == 1
+    assert '<a class="artifact-edit button button-quiet" href="" aria-keyshortcuts="e">Edit</a>' \
+        in html
+    assert '<ul class="chips" aria-label="Skills"><li>SQL</li>' in html  # shown by label
+    # User data: nofollow; the Referrer-Policy (same-origin) already hides the referrer.
+    assert '<a class="artifact-link" href="https://example.com/x" rel="nofollow">' in html
 
 
 def test_page_escapes_user_text(client, token, db, owner):
@@ -234,12 +241,14 @@ def test_row_fragment_and_page(client, token, db, owner):
     assert [(tag, attrs["id"]) for tag, attrs, _ in main] == [("li", f"artifact-{entry.id}")]
     assert "autofocus" in main[0][1]  # a cancel puts focus back on the row
     html = fragment.get_data(as_text=True)
-    assert f'hx-get="/portfolio/artifacts/{entry.id}/edit" hx-target="closest .artifact"' \
-        ' hx-swap="outerHTML" aria-keyshortcuts="e"' in html
-    assert f'hx-delete="/portfolio/artifacts/{entry.id}" hx-target="closest .artifact"' in html
-    # Without JavaScript, Delete submits the page's one CSRF form to this row's URL.
-    assert f'form="delete-form" formaction="/portfolio/artifacts/{entry.id}/delete"' in html
-    assert re.search(r'<button type="submit"[^>]* aria-keyshortcuts="d\b', html)
+    # No controls in the row (app.js clones them in from the page's template, SPEC §8); its
+    # title links to its own page, the way to Edit and Delete without JavaScript.
+    assert f'data-v="{entry.version}" tabindex="-1" autofocus><h2>' \
+        f'<a href="/portfolio/artifacts/{entry.id}">Row me</a></h2>' in html
+    assert "artifact-edit" not in html and "hx-delete" not in html
+    template = client.get("/portfolio").get_data(as_text=True)
+    assert re.search(r'<template id="row-actions">.*<button type="button" '
+                     r'class="artifact-delete[^>]* aria-keyshortcuts="d Delete">', template)
 
     # The totals come along (a cancel after a conflict shows them true, SPEC §11).
     assert_oob_totals(oob, "1 of 50", "0 hours saved")

@@ -299,11 +299,12 @@ def test_an_undo_after_the_window_says_so(client, token, db, admin, owner, full)
 def test_without_javascript_delete_is_confirmed_then_undone_from_the_next_page(
     client, token, db, admin, owner, full
 ):
-    # Every row's Delete button submits the page's one GET form to its confirmation page.
+    # A row's title leads to the artifact's page, whose Delete opens the confirmation page.
     page = client.get("/portfolio").get_data(as_text=True)
-    assert '<form id="delete-form" method="get" action="/portfolio/artifacts" hidden></form>' \
-        in page
-    assert f'form="delete-form" formaction="/portfolio/artifacts/{full.id}/delete"' in page
+    assert f'<h2><a href="/portfolio/artifacts/{full.id}">' in page
+    artifact_page = client.get(f"{ARTIFACTS}/{full.id}").get_data(as_text=True)
+    assert f'<a class="button button-danger" href="/portfolio/artifacts/{full.id}/delete">' \
+        in artifact_page
 
     confirm = client.get(f"{ARTIFACTS}/{full.id}/delete")
     assert confirm.status_code == 200 and row_of(admin, full.id) is not None  # GET: no change
