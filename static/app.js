@@ -44,6 +44,7 @@
   var preloads = {}; // row id -> {version, url, at, promise}: edit forms fetched ahead
   var preloadTimer = null;
   var preloadRow = null; // the row whose form the timer will fetch
+  var opening = new WeakSet(); // rows whose form fetched ahead is still on its way to them
   var helpLoading = false; // the shortcuts dialog is on its way
 
   // --- Helpers ------------------------------------------------------------------------------
@@ -255,14 +256,17 @@
     if (row.classList.contains("artifact-editing")) { return focusFirstField(row); }
     var link = row.querySelector("a.artifact-edit");
     if (!link || !window.htmx) { return false; }
+    if (opening.has(row)) { return true; } // a second `e` while the form is on its way
     var ahead = preloaded(row);
     delete preloads[row.id]; // used once: the next edit starts from the row as it is then
     if (!ahead) {
-      window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: row, swap: "outerHTML" });
+      request("GET", link.getAttribute("href"), link, row);
       return true;
     }
     var version = row.getAttribute("data-v");
+    opening.add(row);
     ahead.promise.then(function (html) {
+      opening.delete(row);
       if (!row.isConnected || row.classList.contains("artifact-editing")) { return; }
       if (!html || row.getAttribute("data-v") !== version) { edit(row); return; } // ask anew
       var region = byId("status"); // as a request would (onBeforeRequest)
@@ -277,8 +281,15 @@
   function deleteRow(row, button) {
     var url = rowUrl(row);
     if (!url || !window.htmx) { return false; }
-    window.htmx.ajax("DELETE", url, { source: button, target: row, swap: "outerHTML" });
+    request("DELETE", url, button, row);
     return true;
+  }
+
+  // A request as the control's own hx-* attributes would send it. A failure is already
+  // announced (onSendError, onResponseError): the promise's rejection needs no more.
+  function request(verb, url, source, row) {
+    window.htmx.ajax(verb, url, { source: source, target: row, swap: "outerHTML" })
+      .catch(function () { /* announced */ });
   }
 
   // --- Rows: their controls, cloned from the page's template, and edit forms fetched ahead --
