@@ -203,8 +203,8 @@ def test_chips_submit_ids_and_custom_labels(client, token, admin, owner):
     (row,) = snapshot(admin, owner.user_id)
     assert row["suggested_skill_ids"] == [SQL, "Looker", PYTHON]
     html = response.get_data(as_text=True)
-    assert re.search(r'<li class="chip">SQL</li><li class="chip">Looker</li>'
-                     r'<li class="chip">Python \(computer programming\)</li>', html)
+    assert re.search(r'<ul class="chips" aria-label="Skills"><li>SQL</li><li>Looker</li>'
+                     r'<li>Python \(computer programming\)</li></ul>', html)
     assert "esco:" not in re.sub(r'(data-edit-url|href|hx-\w+)="[^"]*"', "", html)
 
 
@@ -298,13 +298,14 @@ def test_rows_pages_and_exports_show_labels(client, token, db, owner, make_colle
                           suggested_skill_ids=["sql", "Looker", "apply knowledge of philosophy,"
                                                " ethics and religion"])
     page = client.get("/portfolio").get_data(as_text=True)
-    assert '<li class="chip">SQL</li><li class="chip">Looker</li>' in page
+    assert '<ul class="chips" aria-label="Skills"><li>SQL</li><li>Looker</li>' in page
     assert "esco:" not in page
     colleague = make_colleague(owner.tenant_id)
     viewer = client.application.test_client()
     sign_in(viewer, colleague)
     shared = viewer.get(f"/people/{owner.user_id}").get_data(as_text=True)
-    assert '<li class="chip">SQL</li>' in shared and "esco:" not in shared
+    assert '<ul class="chips" aria-label="Skills"><li>SQL</li>' in shared
+    assert "esco:" not in shared
 
     exported = client.get(f"{ARTIFACTS}.json").get_json()["artifacts"]
     (item,) = [a for a in exported if a["id"] == str(entry.id)]
