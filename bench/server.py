@@ -72,10 +72,10 @@ def seed(url: str, count: int = 50) -> str:
 
 
 def fetch(url: str, *, data: bytes | None = None, method: str | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, str]:
+          headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, str]:
     """One HTTP request to the benchmarked app on loopback; return (status, body)."""
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (http://127.0.0.1 only)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http://127.0.0.1 only)
         return resp.status, resp.read().decode()
 
 

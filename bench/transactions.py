@@ -26,12 +26,15 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from bench import common
-from workhistory.data import accounts, artifacts
+from workhistory.data import accounts, artifacts, search
 from workhistory.data.db import ENTER_CONTEXT, Database
 
 ROUNDS = 10
 CALLS = 300
-LIST = artifacts._LIST_OWN  # the page's statement, exactly as the app sends it
+# The page's statement, exactly as list_artifacts sends it with no search or filter.
+LIST = search.statement(search.NO_FILTERS, artifacts.COLUMNS, artifacts.LABELS,
+                        purge=artifacts._PURGE)
+LIST_PARAMS = search.params(search.NO_FILTERS)
 # The first landing's message: simple queries take no bind parameters, so it is bound
 # client-side (its only values are two uuid strings).
 BEGIN_WITH_CONTEXT = "BEGIN; " + ENTER_CONTEXT
@@ -55,7 +58,7 @@ def hand_written(url: str, actor):
     pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
                           kwargs={"row_factory": dict_row, "autocommit": True})
     args = (str(actor.tenant_id), str(actor.user_id))
-    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id}
+    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
 
     def unit():
         with pool.connection() as conn:
@@ -73,7 +76,7 @@ def psycopg_transaction(url: str, actor, check: bool):
                           check=ConnectionPool.check_connection if check else None,
                           kwargs={"row_factory": dict_row})
     args = (str(actor.tenant_id), str(actor.user_id))
-    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id}
+    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
 
     def unit():
         with pool.connection() as conn, conn.transaction():

@@ -3,6 +3,9 @@ artifact is never served from the cache, however it was changed."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+
 from flask import render_template
 
 from tests.support import make_artifact, sign_in
@@ -54,3 +57,16 @@ def test_cache_is_bounded(app, db, owner):
             cache.row_html({"artifacts_url": "/portfolio/artifacts"}, entry)
     assert len(cache._rows) == 3
     assert {key[1] for key in cache._rows} == {e.id for e in entries[2:]}
+
+
+def test_the_same_id_and_version_in_another_workspace_is_another_row(app, db, owner):
+    """The key is the primary key (tenant_id, id), not the id alone: a row with the same id and
+    version in another workspace (ids are unique per workspace only) is rendered anew."""
+    entry = make_artifact(db, owner, title="Ours")
+    theirs = dataclasses.replace(entry, tenant_id=uuid.uuid4(), title="Theirs")
+    with app.test_request_context():
+        cache = app.extensions["row_cache"]
+        ours_html = cache.row_html({"artifacts_url": "/portfolio/artifacts"}, entry)
+        theirs_html = cache.row_html({"artifacts_url": "/portfolio/artifacts"}, theirs)
+    assert "Ours" in ours_html and "Ours" not in theirs_html
+    assert "Theirs" in theirs_html
