@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 import brotli
 import pytest
@@ -73,6 +74,33 @@ def test_static_files_are_fingerprinted_compressed_and_immutable(client):
             assert first.headers["Content-Encoding"] == encoding
             assert decode(first.data) == plain.data
             assert again.data == first.data  # compressed once, then served from memory
+            assert first.headers["ETag"] != plain.headers["ETag"]  # one validator per form
+            revalidated = client.get(url, headers={"Accept-Encoding": encoding,
+                                                   "If-None-Match": first.headers["ETag"]})
+            assert revalidated.status_code == 304
+
+
+def test_static_css_and_js_are_served_minified_and_brotli_first(client, app):
+    page = client.get("/login").get_data(as_text=True)
+    found = dict(STATIC.findall(page))
+    chrome = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    for name in ("app.css", "app.js"):
+        on_disk = (Path(app.static_folder) / name).read_bytes()
+        url = f"/static/{name}?v={found['/static/' + name]}"
+        plain = client.get(url).data
+        assert len(plain) < 0.8 * len(on_disk)  # comments and indentation gone
+        assert b"/*" not in plain.replace(b"/*!", b"")
+        served = client.get(url, headers=chrome)
+        assert served.headers["Content-Encoding"] == "br"
+        assert brotli.decompress(served.data) == plain
+        # brotli at its highest level: smaller than what its default level would make
+        assert len(served.data) < len(brotli.compress(plain, quality=4))
+    htmx = Path(app.static_folder, "htmx-2.0.11.min.js").read_bytes()
+    assert client.get(f"/static/htmx-2.0.11.min.js?v={found['/static/htmx-2.0.11.min.js']}"
+                      ).data == htmx  # pinned by its SRI hash: byte for byte
+    assert client.get(f"/static/app.js?v={found['/static/app.js']}",
+                      headers={"Accept-Encoding": "br;q=0, gzip"}).headers[
+        "Content-Encoding"] == "gzip"
 
 
 def test_an_old_fingerprint_is_not_pinned_in_caches(client):

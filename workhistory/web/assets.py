@@ -5,39 +5,65 @@
   answered `Cache-Control: public, max-age=31536000, immutable`, so a return visit fetches only
   the page. A changed file gets a new URL; a request with an old hash is served (the current
   file) but not pinned in caches.
-- Responses are compressed by the app itself (Flask-Compress): zstd, brotli or gzip as the
-  browser offers, for HTML, fragments, JSON, CSV, CSS, JS and SVG. Static files are compressed
-  once per encoding and kept in memory (they are few and small); dynamic responses are
-  compressed per request and never cached (they are personal).
+- Static CSS and JS are served minified (rcssmin, rjsmin: whitespace and comments only, no
+  renaming) and compressed at the highest levels (brotli 11, zstd 19, gzip 9), brotli first
+  because it is the smallest for these files. Each form is made once per file version, on
+  first request, and kept in memory: they are few and small. The files in `static/` stay the
+  readable source.
+- Dynamic responses (HTML, fragments, JSON, CSV) are compressed per request by Flask-Compress at
+  its fast default levels, zstd first, and never cached (they are personal).
 - The favicon is a data: URI in the page (`favicon_uri`), one request fewer on a cold load.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from base64 import b64encode
 from pathlib import Path
 
+import brotli
+import rcssmin
+import rjsmin
+from backports import zstd
 from flask import Flask, request
 from flask_compress import Compress
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MIMETYPES = ["text/html", "text/css", "text/plain", "text/csv", "application/javascript",
              "text/javascript", "application/json", "image/svg+xml"]
+# Already-minified files (the vendored htmx) are left as they are: its SRI hash pins its bytes.
+MINIFIERS = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
+STATIC_ENCODERS = {  # in the server's order of preference when the browser accepts several
+    "br": lambda data: brotli.compress(data, quality=11),
+    "zstd": lambda data: zstd.compress(data, level=19),
+    "gzip": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
+}
 
 
 class StaticFiles:
-    """Content hashes of the files in one static folder, recomputed when a file changes."""
+    """The files of one static folder: content hashes and the served forms, per file version.
+
+    A version is the file's modification time; a changed file is hashed, minified and compressed
+    again on its next request, so `make run` picks up edits without a restart."""
 
     def __init__(self, folder: str):
         self.folder = Path(folder)
         self._hashes: dict[str, tuple[float, str]] = {}
+        self._served: dict[tuple[str, float, str], bytes] = {}
         self._lock = threading.Lock()
 
-    def version(self, filename: str) -> str | None:
+    def _path(self, filename: str) -> Path | None:
         path = (self.folder / filename).resolve()
         if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
+            return None
+        return path
+
+    def version(self, filename: str) -> str | None:
+        """The first 12 hex digits of the file's SHA-256, or None when there is no such file."""
+        path = self._path(filename)
+        if path is None:
             return None
         mtime = path.stat().st_mtime
         with self._lock:
@@ -49,35 +75,35 @@ class StaticFiles:
             self._hashes[filename] = (mtime, digest)
         return digest
 
+    def served(self, filename: str, encoding: str | None) -> bytes | None:
+        """The bytes to send for `filename` in `encoding` (None: uncompressed): minified where a
+        minifier applies, then compressed. None when there is no such file."""
+        path = self._path(filename)
+        if path is None:
+            return None
+        mtime = path.stat().st_mtime
+        key = (filename, mtime, encoding or "")
+        with self._lock:
+            found = self._served.get(key)
+        if found is not None:
+            return found
+        if encoding is None:
+            data = path.read_bytes()
+            minify = MINIFIERS.get(path.suffix)
+            if minify is not None:
+                data = minify(data.decode()).encode()
+        else:
+            data = STATIC_ENCODERS[encoding](self.served(filename, None))
+        with self._lock:
+            # Forms of an older version of this file are dropped, so memory stays bounded.
+            for old in [k for k in self._served if k[0] == filename and k[1] != mtime]:
+                del self._served[old]
+            self._served[key] = data
+        return data
+
     def data_uri(self, filename: str, mimetype: str) -> str:
         data = b64encode((self.folder / filename).read_bytes()).decode()
         return f"data:{mimetype};base64,{data}"
-
-
-class StaticOnlyCache:
-    """A Flask-Compress cache backend that keeps compressed static files and nothing else.
-
-    Flask-Compress asks the cache about every buffered response; the key function below gives
-    dynamic responses an empty key, which this backend never stores."""
-
-    def __init__(self):
-        self._data: dict[str, bytes] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            return self._data.get(key)
-
-    def set(self, key: str, value: bytes) -> None:
-        if key.partition(";")[2]:
-            with self._lock:
-                self._data[key] = value
-
-
-def _cache_key(req) -> str:
-    if req.endpoint == "static":
-        return f"{req.path}?v={req.args.get('v', '')}"
-    return ""
 
 
 def init_app(app: Flask) -> None:
@@ -85,8 +111,6 @@ def init_app(app: Flask) -> None:
     app.extensions["static_files"] = files
     app.config.setdefault("COMPRESS_MIMETYPES", MIMETYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
-    app.config.setdefault("COMPRESS_CACHE_BACKEND", StaticOnlyCache)
-    app.config.setdefault("COMPRESS_CACHE_KEY", _cache_key)
     # Streamed responses (file downloads) are compressed chunk by chunk; gzip cannot be.
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br"])
 
@@ -99,17 +123,26 @@ def init_app(app: Flask) -> None:
 
     Compress(app)
 
-    # Registered after Flask-Compress, so it runs before it (Flask runs these in reverse).
+    # Registered after Flask-Compress, so it runs before it (Flask runs these in reverse); the
+    # Content-Encoding set here tells Flask-Compress to leave the response alone.
     @app.after_request
-    def buffer_static(response):
+    def serve_static(response):
         if request.endpoint != "static" or response.status_code != 200:
             return response
-        # send_file streams the file; buffering the (small) file lets Flask-Compress compress
-        # it once and serve it from its cache afterwards.
-        response.direct_passthrough = False
-        response.set_data(response.get_data())
         filename = (request.view_args or {}).get("filename", "")
-        if request.args.get("v") and request.args.get("v") == files.version(filename):
+        version = files.version(filename)
+        if response.mimetype in MIMETYPES:
+            encoding = request.accept_encodings.best_match(tuple(STATIC_ENCODERS))
+            body = files.served(filename, encoding)
+            if body is not None:
+                response.direct_passthrough = False  # send_file streams; these bytes are ready
+                response.set_data(body)
+                if encoding:
+                    response.headers["Content-Encoding"] = encoding
+                response.vary.add("Accept-Encoding")
+                response.set_etag(f"{version}-{encoding or 'identity'}")
+                response.make_conditional(request)
+        if request.args.get("v") and request.args.get("v") == version:
             response.headers["Cache-Control"] = IMMUTABLE
         return response
 
