@@ -56,7 +56,7 @@ def test_cache_is_bounded(app, db, owner):
         for entry in entries:
             cache.row_html({"artifacts_url": "/portfolio/artifacts"}, entry)
     assert len(cache._rows) == 3
-    assert {key[1] for key in cache._rows} == {e.id for e in entries[2:]}
+    assert {key[1] for key in cache._rows} == {e.id.int for e in entries[2:]}
 
 
 def test_the_same_id_and_version_in_another_workspace_is_another_row(app, db, owner):

@@ -52,12 +52,19 @@ class StaticFiles:
         self.folder = Path(folder)
         self._hashes: dict[str, tuple[float, str]] = {}
         self._served: dict[tuple[str, float, str], bytes] = {}
+        self._paths: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def _path(self, filename: str) -> Path | None:
+        # Resolving a path costs a system call per component, and every page asks for the
+        # versions of its three static files: a file found once is remembered by name.
+        path = self._paths.get(filename)
+        if path is not None and path.is_file():
+            return path
         path = (self.folder / filename).resolve()
         if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
             return None
+        self._paths[filename] = path
         return path
 
     def version(self, filename: str) -> str | None:

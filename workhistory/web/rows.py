@@ -41,7 +41,9 @@ class RowCache:
         # one workspace's row to another.
         # Skill labels come from the catalog, which `db upgrade` may reload while this process
         # runs: they are part of what the row shows, so part of the key.
-        key = (entry.tenant_id, entry.id, entry.version, entry.skill_labels, editable,
+        # The ids' integers, not the UUIDs: UUID hashing and equality run in Python, 50 times a
+        # page, and showed in the page's profile.
+        key = (entry.tenant_id.int, entry.id.int, entry.version, entry.skill_labels, editable,
                artifacts_url)
         with self._lock:
             html = self._rows.get(key)
