@@ -14,14 +14,22 @@ the median. Any non-2xx answer makes the benchmark fail: only successful request
 wrk shares the machine's cores with gunicorn and PostgreSQL; all three are on loopback. One
 more short run per endpoint with as many connections as workers gives latency without queueing.
 After the runs, the resident size of each gunicorn worker is read (bench/memory.py).
+
+`python -m bench.http --servers` is the experiment behind the choice of server: the same three
+endpoints on every configuration in SERVERS (worker class and count, granian), all serving the
+same database at once and measured in turn, round after round, so a slow moment of the machine
+falls on all of them. Each configuration's ratios are to its own /healthz in the same round.
+Granian is measured when it is in .venv (`make bench` installs it; not an app dependency).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -31,8 +39,18 @@ from bench import common, memory
 from bench.server import Served, fetch, gunicorn, seeded_database
 
 RUNS = 5
-EXPERIMENT_RUNS = 3
+EXPERIMENT_RUNS, EXPERIMENT_SECONDS = 3, 8
 THREADS, CONNECTIONS, SECONDS = 2, 32, 10
+# label -> keyword arguments of bench.server.gunicorn; the first is what bench/http.py and the
+# deployment (docs/DEPLOY.md) run.
+SERVERS = {
+    "gunicorn sync, 2 workers": {},
+    "gunicorn sync, 3 workers": {"workers": 3},
+    "gunicorn sync, 4 workers": {"workers": 4},
+    "gunicorn gthread, 2 workers x 4 threads": {
+        "options": ("--worker-class", "gthread", "--threads", "4")},
+    "granian WSGI, 2 workers": {"granian": True, "options": ("--blocking-threads", "1")},
+}
 ENDPOINTS = ("healthz", "portfolio", "patch")
 
 PATCH_LUA = """
@@ -155,7 +173,48 @@ def run() -> dict:
     return result
 
 
+def servers() -> dict:
+    """SERVERS side by side on one database: medians over EXPERIMENT_RUNS rounds."""
+    configs = {label: kwargs for label, kwargs in SERVERS.items()
+               if not kwargs.get("granian") or (common.ROOT / ".venv/bin/granian").exists()}
+    rounds: list[dict] = []
+    with seeded_database() as (url, artifact_id), contextlib.ExitStack() as stack, \
+            tempfile.TemporaryDirectory(prefix="portfolio-wrk-") as tmp:
+        served = {label: stack.enter_context(gunicorn(url, artifact_id, **kwargs))
+                  for label, kwargs in configs.items()}
+        for one in served.values():
+            check_patch(one)
+        for _ in range(EXPERIMENT_RUNS):
+            this_round = {}
+            for label, one in served.items():
+                run = {e: run_wrk(one, e, Path(tmp), seconds=EXPERIMENT_SECONDS)
+                       for e in ENDPOINTS}
+                for e in ENDPOINTS:
+                    run[e]["ratio_to_healthz"] = round(run[e]["rps"] / run["healthz"]["rps"], 3)
+                this_round[label] = run
+                print(label, {e: (round(r["rps"]), r["p99_ms"]) for e, r in run.items()},
+                      flush=True)
+            rounds.append(this_round)
+    medians = {
+        label: {e: {key: round(statistics.median(r[label][e][key] for r in rounds), 3)
+                    for key in ("rps", "p50_ms", "p99_ms", "ratio_to_healthz")}
+                for e in ENDPOINTS}
+        for label in configs
+    }
+    result = {"wrk": f"-t{THREADS} -c{CONNECTIONS} -d{EXPERIMENT_SECONDS}s,"
+                     f" {EXPERIMENT_RUNS} rounds", "skipped": sorted(set(SERVERS) - set(configs)),
+              "median": medians, "rounds": rounds}
+    common.write_result("http-servers", result)
+    return result
+
+
 def main() -> None:
+    if "--servers" in sys.argv[1:]:
+        for label, m in servers()["median"].items():
+            print(f"{label:42s}", "  ".join(
+                f"{e} {v['rps']:7.1f} ({v['ratio_to_healthz']:.3f}) p99 {v['p99_ms']:.0f}"
+                for e, v in m.items()))
+        return
     result = run()
     print(f"{result['gunicorn_workers']} sync workers; wrk {result['wrk']}")
     for endpoint, m in result["median"].items():

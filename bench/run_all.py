@@ -18,6 +18,7 @@ from bench import common, report
 BENCHMARKS = {
     "roundtrips": ["bench.roundtrips"],
     "http": ["bench.http"],
+    "http-servers": ["bench.http", "--servers"],  # worker class and count, granian
     "profile": ["bench.profile", "portfolio"],
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],

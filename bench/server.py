@@ -135,8 +135,12 @@ def seeded_database() -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def gunicorn(url: str, artifact_id: str, *, workers: int | None = None,
-             app_spec: str = "app:create_app()") -> Iterator[Served]:
-    """Serve `app_spec` on `url` with gunicorn sync workers (one per core), signed in."""
+             app_spec: str = "app:create_app()",
+             options: tuple[str, ...] = ("--worker-class", "sync"),
+             granian: bool = False) -> Iterator[Served]:
+    """Serve `app_spec` on `url` with gunicorn (default: sync workers, one per core), signed
+    in. `options` replace the worker class (bench/http.py's experiments pass gthread);
+    `granian` serves it with granian's WSGI interface instead, `options` then being granian's."""
     workers = workers or os.cpu_count() or 1
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -146,10 +150,15 @@ def gunicorn(url: str, artifact_id: str, *, workers: int | None = None,
                "RATELIMIT_STORAGE_URI": "memory://"}
         env.pop("SESSION_COOKIE_SECURE", None)
         with log.open("w") as log_file:
-            proc = subprocess.Popen(
-                [str(common.ROOT / ".venv" / "bin" / "gunicorn"),
-                 "--workers", str(workers), "--worker-class", "sync",
-                 "--bind", f"127.0.0.1:{port}", app_spec],
+            if granian:
+                argv = [str(common.ROOT / ".venv" / "bin" / "granian"), "--interface", "wsgi",
+                        "--factory", "--workers", str(workers), *options, "--host",
+                        "127.0.0.1", "--port", str(port), app_spec.removesuffix("()")]
+            else:
+                argv = [str(common.ROOT / ".venv" / "bin" / "gunicorn"),
+                        "--workers", str(workers), *options,
+                        "--bind", f"127.0.0.1:{port}", app_spec]
+            proc = subprocess.Popen(argv,
                 cwd=common.ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             )
             try:
