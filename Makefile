@@ -31,10 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Every benchmark, then docs/PERFORMANCE.md (about 22 minutes). Installs wrk, Node.js and
-# py-spy (the profiler; not a dependency of the app) first when they are missing.
+# py-spy (the profiler) and granian (one server the HTTP experiment tries), neither a
+# dependency of the app, first when they are missing.
 bench: $(STAMP)
 	$(BIN)/python scripts/ensure_tools.py --bench
-	$(BIN)/pip install --quiet py-spy
+	$(BIN)/pip install --quiet py-spy granian
 	$(BIN)/python -m bench.run_all
 
 clean:

@@ -77,13 +77,12 @@ import psycopg
 from playwright.sync_api import sync_playwright
 
 from bench import common, memory
-from bench.browser import CHROMIUM, LAUNCH_ARGS
+from bench.browser import CHROMIUM, DOM_NODES, DWELL_MS, LAUNCH_ARGS
 from bench.http import parse_wrk, wrk_binary
 from bench.server import Served, fetch, served_app
 
 TRIALS = int(os.environ.get("PEER_TRIALS", "5"))
 TRIES = int(os.environ.get("PEER_TRIES", "10"))
-DWELL_MS = 300
 THREADS, CONNECTIONS, SECONDS = 2, 32, int(os.environ.get("PEER_WRK_SECONDS", "10"))
 WARMUP_SECONDS = 3
 QUIET_PCT = float(os.environ.get("PEER_QUIET_PCT", "10"))  # of all cores, used by others
@@ -145,14 +144,6 @@ PROBE = """
     }[kind];
   };
   b.elapsed = () => (b.done === null || b.start === null ? null : b.done - b.start);
-}
-"""
-DOM_NODES = """
-() => {
-  const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
-  let n = 0;
-  while (walker.nextNode()) { n++; }
-  return {elements: document.getElementsByTagName("*").length, nodes: n};
 }
 """
 

@@ -151,3 +151,14 @@ def section() -> list[str]:
 
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
+
+
+def target_rows(r: dict) -> list[tuple[str, str, str]]:
+    """Issue 15's peer targets as rows of the Targets table: (target, measured, met?)."""
+    ratio = r["median"]["ratio"]
+    return [
+        (f"page throughput / the peer's, same run ≥ {PAGE_RATIO_TARGET:g}×",
+         f"{ratio['page_rps']:.2f}×", _met(ratio["page_rps"] >= PAGE_RATIO_TARGET)),
+        (f"edit throughput / the peer's, same run ≥ {EDIT_RATIO_TARGET:g}×",
+         f"{ratio['edit_rps']:.2f}×", _met(ratio["edit_rps"] >= EDIT_RATIO_TARGET)),
+    ]
