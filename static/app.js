@@ -327,6 +327,9 @@
       var button = actions.querySelector(".artifact-delete");
       if (button) { button.setAttribute("aria-label", "Delete “" + name + "”"); }
       row.appendChild(actions);
+      // A saved or cancelled row arrives focused (autofocus) before it has its Edit link, so
+      // the focusin could not schedule its form: now it can, and the next `e` is ready too.
+      if (row.contains(document.activeElement)) { schedulePreload(row); }
     });
   }
 

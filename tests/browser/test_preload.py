@@ -100,3 +100,30 @@ def test_a_form_fetched_ahead_is_not_used_after_a_save_in_the_page(portfolio, en
     expect(title).to_have_value("Alpha report v2")
     saved = artifacts.get_artifact(db, actor_of(user), entries[0].id)
     expect(alpha.locator("input[name='version']")).to_have_value(str(saved.version))
+
+
+def test_the_saved_row_fetches_its_new_form_ahead(portfolio, entries, db, user):
+    """A save lands focus on the row it swapped in; that row's form at the new version is
+    fetched ahead as for any focused row, so the next `e` does not wait either."""
+    page = portfolio
+    alpha = row(page, entries[0])
+    _focus_and_preload(page, entries[0])
+    page.keyboard.press("e")
+    title = field(page, "title", entries[0])
+    expect(title).to_be_focused()
+    page.keyboard.press("Control+a")
+    title.press_sequentially("Alpha report v3")
+    edit_url = f"/portfolio/artifacts/{entries[0].id}/edit"
+    with page.expect_response(lambda response: response.url.endswith(edit_url)) as ahead:
+        page.keyboard.press("Control+Enter")
+        expect(alpha).to_be_focused()
+    assert ahead.value.status == 200
+    saved = artifacts.get_artifact(db, actor_of(user), entries[0].id)
+    expect(alpha).to_have_attribute("data-v", str(saved.version))
+
+    edits = _edit_requests(page)
+    page.keyboard.press("e")
+    expect(title).to_be_focused()
+    expect(title).to_have_value("Alpha report v3")
+    expect(alpha.locator("input[name='version']")).to_have_value(str(saved.version))
+    assert edits == []  # the form fetched ahead after the save, nothing asked at the key
