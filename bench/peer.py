@@ -125,8 +125,10 @@ PROBE = """
   new MutationObserver(check).observe(document,
                                       {subtree: true, childList: true, characterData: true});
   document.addEventListener("focusin", check, true);
+  // The peer's title is its `.title` span (its <h2> holds the Edit button too); ours is the
+  // row's <h2>. `.title` first: one selector list would take whichever comes first.
   const titleOf = (row) => {
-    const t = row.querySelector(":scope > h2, .title");
+    const t = row.querySelector(".title") || row.querySelector(":scope > h2");
     return t ? t.textContent.trim() : null;
   };
   b.arm = ([kind, rowId, text]) => {
@@ -399,7 +401,8 @@ def read_rows(browser, side: Side) -> None:
     page.goto(side.base + side.page_path, wait_until="networkidle")
     selector = OURS_ROWS if side.name == "ours" else PEER_ROWS
     side.rows = page.eval_on_selector_all(selector, """rows => rows.map(r => [r.id,
-        (r.querySelector(":scope > h2, .title") || r).textContent.trim()])""")
+        (r.querySelector(".title") || r.querySelector(":scope > h2") || r)
+        .textContent.trim()])""")
     context.close()
     if len(side.rows) != 50:
         raise RuntimeError(f"{side.name}: expected 50 rows, found {len(side.rows)}")
