@@ -30,6 +30,18 @@ def _focus_and_preload(page, entry, key: str = "j"):
     expect(row(page, entry)).to_be_focused()
 
 
+def _open_preloaded_and_type(page, entry, text: str):
+    """Focus `entry`'s row until its form is fetched ahead, open it with `e`, type `text` as
+    the title; return the title field (the form not yet saved)."""
+    _focus_and_preload(page, entry)
+    page.keyboard.press("e")
+    title = field(page, "title", entry)
+    expect(title).to_be_focused()
+    page.keyboard.press("Control+a")
+    title.press_sequentially(text)
+    return title
+
+
 def test_a_form_fetched_ahead_opens_without_a_request(portfolio, entries):
     page = portfolio
     edits = _edit_requests(page)
@@ -85,12 +97,7 @@ def test_a_form_fetched_ahead_is_never_used_once_the_row_changed(portfolio, entr
 def test_a_form_fetched_ahead_is_not_used_after_a_save_in_the_page(portfolio, entries, db, user):
     page = portfolio
     alpha = row(page, entries[0])
-    _focus_and_preload(page, entries[0])
-    page.keyboard.press("e")
-    title = field(page, "title", entries[0])
-    expect(title).to_be_focused()
-    page.keyboard.press("Control+a")
-    title.press_sequentially("Alpha report v2")
+    title = _open_preloaded_and_type(page, entries[0], "Alpha report v2")
     page.keyboard.press("Control+Enter")
     expect(alpha).to_be_focused()
     expect(alpha.locator("h2")).to_have_text("Alpha report v2")
@@ -107,12 +114,7 @@ def test_the_saved_row_fetches_its_new_form_ahead(portfolio, entries, db, user):
     fetched ahead as for any focused row, so the next `e` does not wait either."""
     page = portfolio
     alpha = row(page, entries[0])
-    _focus_and_preload(page, entries[0])
-    page.keyboard.press("e")
-    title = field(page, "title", entries[0])
-    expect(title).to_be_focused()
-    page.keyboard.press("Control+a")
-    title.press_sequentially("Alpha report v3")
+    title = _open_preloaded_and_type(page, entries[0], "Alpha report v3")
     edit_url = f"/portfolio/artifacts/{entries[0].id}/edit"
     with page.expect_response(lambda response: response.url.endswith(edit_url)) as ahead:
         page.keyboard.press("Control+Enter")
