@@ -15,7 +15,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import StrictUndefined
 
-from workhistory import cli, embedded_pg, roles
+from workhistory import cli, embedded_pg, roles, skills
 from workhistory.data import accounts
 from workhistory.data.db import Database
 from workhistory.web import (
@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                                    or accounts.HASHING_SLOTS),
         # DATABASE_PREPARE=0 behind PgBouncer in transaction mode (see docs/DEPLOY.md).
         DATABASE_PREPARE=os.environ.get("DATABASE_PREPARE", "1") != "0",
+        # Build the skill-suggestion engine from the first request on, in the background.
+        SKILLS_WARM=os.environ.get("SKILLS_WARM", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)
@@ -87,7 +89,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     for part in (filters, rows, htmx, assets, security, bodies, ratelimit, errors, cli):
         part.init_app(app)
+    if app.config["SKILLS_WARM"]:
+        # On the first request, not here: gunicorn --preload creates the app in the master,
+        # which forks the workers and serves nothing (see skills.warm_in_background).
+        app.before_request(_warm_skills)
     return app
+
+
+def _warm_skills() -> None:
+    skills.warm_in_background()
 
 
 def _secure() -> bool:

@@ -35,6 +35,10 @@ from workhistory.data import accounts
 from workhistory.data.db import Database
 
 accounts.use_cheap_hashing_for_tests()
+# Apps (and the gunicorn the outage test starts) build the skill engine on first use, not in a
+# background thread at start: no 2 s of CPU competing with the tests (test_skills_warm.py
+# turns it on).
+os.environ["SKILLS_WARM"] = "0"
 _counter = itertools.count()
 
 

@@ -1,18 +1,23 @@
 """Skill suggestions from text against the ESCO catalog: pure Python, numpy and PyStemmer.
 
-`get_engine()` is the process's one `SkillEngine` (engine.py), built on first use from the files in
-`data/` (about two seconds and 50 MiB) and shared by every thread: not at import and not in
-`create_app` (tests build many apps; a worker that never suggests never pays for it). The
-engine is immutable once built, so `suggest()` needs no lock. No Flask and no SQL here.
+`get_engine()` is the process's one `SkillEngine` (engine.py), built once (about two seconds
+and 50 MiB) and shared by every thread. Not at import: `warm_in_background()` builds it in a
+thread of its own, which the app starts on a process's first request (SKILLS_WARM, on unless
+set to 0; the tests turn it off), so the first edit form's suggestions do not wait two seconds and
+hold a worker while they do (bench/browser.py saw a save queue behind that first suggestion
+for 1.6 s). The engine is immutable once built, so `suggest()` needs no lock. No Flask and no
+SQL here.
 
 The catalog file is also what `db upgrade` loads into PostgreSQL (workhistory/data/catalog.py),
 so the engine and the `skills` table hold the same ESCO version. Provenance, licences and
 ESCO's attribution: data/PROVENANCE.md. Importing this package does not import numpy; the
-engine module does, on first use.
+engine module does, when it is built.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +38,23 @@ def get_engine() -> SkillEngine:
     from workhistory.skills.engine import default_engine
 
     return default_engine()
+
+
+_warming: tuple[int, threading.Thread] | None = None  # (pid, thread) of this process's build
+
+
+def warm_in_background() -> threading.Thread:
+    """Start building the engine in a daemon thread, once per process, and return the thread.
+    A request that needs the engine meanwhile waits for this build (the lock in
+    engine.default_engine) rather than starting another. Call it from a process that serves,
+    not from one that forks servers (gunicorn --preload's master): a fork during the build
+    would copy import and BLAS locks held by a thread the child does not have."""
+    global _warming
+    if _warming is None or _warming[0] != os.getpid():
+        thread = threading.Thread(target=get_engine, name="skills-warm", daemon=True)
+        thread.start()
+        _warming = (os.getpid(), thread)
+    return _warming[1]
 
 
 def suggest(title: str, description: str, exclude=(), limit: int = JSON_LIMIT) -> list[Suggestion]:
