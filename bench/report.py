@@ -237,6 +237,26 @@ def browser_section() -> list[str]:
         lines.append(f"| {label} | {v['p50_ms']} | {v['p95_ms']} | {v['max_ms']} |"
                      f" {ph['request_sent'] if ph['request_sent'] is not None else '—'} |"
                      f" {ph['swapped'] if ph['swapped'] is not None else '—'} | {target} |")
+    return lines + browser_profile_lines()
+
+
+def browser_profile_lines() -> list[str]:
+    """Where `e` and a save spend their time on Chromium's main thread (bench.browser_profile)."""
+    r = common.read_result("browser-profile")
+    if not r:
+        return ["", "Main-thread split: not run yet (`python -m bench.browser_profile`)."]
+    groups = sorted({g for step in ("edit", "save") for g in r[step]["busy_ms"]})
+    lines = ["", f"**Where the time goes** (`bench/browser_profile.py`, {_when(r)}):"
+             f" {r['rounds']} rounds traced in Chromium (DevTools timeline categories), row"
+             f" focused {r['dwell_ms']} ms first; medians of the renderer main thread's busy"
+             " time by activity, and idle (waiting for the network, the server, a frame or the"
+             " browser process). Tracing costs a little, so totals run above the table's.", "",
+             "| step | total ms | idle ms | " + " | ".join(f"{g} ms" for g in groups) + " |",
+             "|---|---:|---:|" + "---:|" * len(groups)]
+    for step, label in (("edit", "`e` → title focused"), ("save", "Ctrl+Enter → row focused")):
+        v = r[step]
+        lines.append(f"| {label} | {v['total_ms']} | {v['idle_ms']} | "
+                     + " | ".join(str(v["busy_ms"].get(g, 0.0)) for g in groups) + " |")
     return lines
 
 

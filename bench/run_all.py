@@ -22,6 +22,7 @@ BENCHMARKS = {
     "profile": ["bench.profile", "portfolio"],
     "profile-patch": ["bench.profile", "patch"],
     "browser": ["bench.browser"],
+    "browser-profile": ["bench.browser_profile"],
     "scale": ["bench.scale"],
     "peer": ["bench.peer"],  # needs Node.js and npm: builds ../shared/peer outside git
     "skills": ["bench.skills"],

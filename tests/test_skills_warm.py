@@ -34,7 +34,7 @@ def test_the_first_request_starts_building_the_engine_in_a_thread(runtime_url):
         started = "skills-warm" in [t.name for t in threading.enumerate()]
         assert started or engine._default is not None  # the request started the build
         thread = skills.warm_in_background()  # the same thread again, not a second one
-        assert thread.name == "skills-warm" and thread.daemon
+        assert thread.name == "skills-warm" and not thread.daemon  # see warm_in_background
         assert client.get("/healthz").status_code == 200
         assert [t.name for t in threading.enumerate()].count("skills-warm") <= 1
         thread.join(60)
@@ -57,3 +57,4 @@ def test_skills_warm_0_leaves_it_to_the_first_use(runtime_url):
         app.extensions["db"].close()
         print("ok")
     """, SKILLS_WARM="0") == "ok"
+

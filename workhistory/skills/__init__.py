@@ -44,14 +44,17 @@ _warming: tuple[int, threading.Thread] | None = None  # (pid, thread) of this pr
 
 
 def warm_in_background() -> threading.Thread:
-    """Start building the engine in a daemon thread, once per process, and return the thread.
-    A request that needs the engine meanwhile waits for this build (the lock in
+    """Start building the engine in a thread, once per process, and return the thread. A
+    request that needs the engine meanwhile waits for this build (the lock in
     engine.default_engine) rather than starting another. Call it from a process that serves,
     not from one that forks servers (gunicorn --preload's master): a fork during the build
-    would copy import and BLAS locks held by a thread the child does not have."""
+    would copy import and BLAS locks held by a thread the child does not have. Not a daemon:
+    an exit during the build waits for it (a few seconds at most) instead of stopping the
+    thread inside numpy's C++ code, which aborts the process ("terminate called without an
+    active exception", seen when a benchmark exited early)."""
     global _warming
     if _warming is None or _warming[0] != os.getpid():
-        thread = threading.Thread(target=get_engine, name="skills-warm", daemon=True)
+        thread = threading.Thread(target=get_engine, name="skills-warm")
         thread.start()
         _warming = (os.getpid(), thread)
     return _warming[1]
