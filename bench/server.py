@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -121,6 +122,23 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
+def warm(base: str, cookie: str, csrf: str, workers: int) -> None:
+    """Return once every worker has its skill engine: the app builds it in the background
+    from a worker's first request on (workhistory.skills), which would otherwise land in the
+    first seconds of whatever is measured. Suggestion requests, two per worker and all at
+    once, so each worker gets one (a busy sync worker accepts nothing) and waits for its
+    build."""
+    body = urlencode({"title": "Warm-up: SQL reporting"}).encode()
+    headers = {"Cookie": cookie, "X-CSRFToken": csrf,
+               "Content-Type": "application/x-www-form-urlencoded"}
+    with ThreadPoolExecutor(2 * workers) as pool:
+        for status, _ in pool.map(lambda _: fetch(base + "/skills/suggest.json", data=body,
+                                                  headers=headers, timeout=120),
+                                  range(2 * workers)):
+            if status != 200:
+                raise RuntimeError(f"warm-up suggestion answered {status}")
+
+
 def worker_pids(master_pid: int) -> list[int]:
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     return sorted(int(pid) for pid in children)
@@ -137,17 +155,19 @@ def seeded_database() -> Iterator[tuple[str, str]]:
 def gunicorn(url: str, artifact_id: str, *, workers: int | None = None,
              app_spec: str = "app:create_app()",
              options: tuple[str, ...] = ("--worker-class", "sync"),
-             granian: bool = False) -> Iterator[Served]:
+             granian: bool = False, env: dict[str, str] | None = None) -> Iterator[Served]:
     """Serve `app_spec` on `url` with gunicorn (default: sync workers, one per core), signed
-    in. `options` replace the worker class (bench/http.py's experiments pass gthread);
-    `granian` serves it with granian's WSGI interface instead, `options` then being granian's."""
+    in, each worker's skill engine built (see `warm`). `options` replace the worker class
+    (bench/http.py's experiments pass gthread); `granian` serves it with granian's WSGI
+    interface instead, `options` then being granian's. `env` adds to the app's environment
+    (bench/skills.py passes SKILLS_WARM=0 to measure the engine's build itself)."""
     workers = workers or os.cpu_count() or 1
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="portfolio-gunicorn-") as tmp:
         log = Path(tmp) / "gunicorn.log"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
-               "RATELIMIT_STORAGE_URI": "memory://"}
+               "RATELIMIT_STORAGE_URI": "memory://", **(env or {})}
         env.pop("SESSION_COOKIE_SECURE", None)
         with log.open("w") as log_file:
             if granian:
@@ -164,6 +184,8 @@ def gunicorn(url: str, artifact_id: str, *, workers: int | None = None,
             try:
                 wait_ready(base, proc)
                 cookie, csrf = sign_in(base)
+                if env.get("SKILLS_WARM") != "0":
+                    warm(base, cookie, csrf, workers)
                 yield Served(base, cookie, csrf, artifact_id, proc.pid, workers, url, log)
             finally:
                 proc.send_signal(signal.SIGTERM)
