@@ -32,22 +32,24 @@ from bench.server import served_app
 ROUNDS = 15
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute",
               "blink.user_timing", "toplevel", "blink"]
-# Trace event names, grouped as DevTools' summary groups them.
-GROUPS = {
-    "script": {"FunctionCall", "EventDispatch", "TimerFire", "FireAnimationFrame",
-               "v8.compile", "v8.run", "V8.Execute", "RunMicrotasks", "v8.callFunction",
-               "XHRReadyStateChange", "XHRLoad", "EvaluateScript", "v8.evaluateModule"},
-    "html parse": {"ParseHTML", "ParseAuthorStyleSheet"},
-    "style": {"UpdateLayoutTree", "RecalculateStyles", "ScheduleStyleRecalculation"},
-    "layout": {"Layout", "UpdateLayerTree", "IntersectionObserverController::computeIntersections"},
-    "paint": {"Paint", "PrePaint", "PaintImage", "RasterTask", "CompositeLayers", "Commit",
-              "UpdateLayer", "Layerize"},
-}
+# Trace event names, grouped as DevTools' summary groups them; the "blink" category's own
+# names (Document::recalcStyle, LocalFrameView::performLayout, ...) by what they name.
+GROUPS = (
+    ("html parse", ("ParseHTML", "ParseAuthorStyleSheet")),
+    ("style", ("UpdateLayoutTree", "RecalculateStyles", "Style", "style", "Document::")),
+    ("layout", ("Layout", "layout", "InlineNode::", "IntersectionObserver")),
+    ("paint", ("Paint", "Commit", "Raster", "Layerize", "UpdateLayer", "Composit")),
+    ("script", ("FunctionCall", "EventDispatch", "TimerFire", "FireAnimationFrame", "v8.",
+                "V8.", "RunMicrotasks", "XHR", "EvaluateScript", "Editor::")),
+    ("network", ("ResourceFetcher::", "ResponseBodyLoader::", "ResourceLoader")),
+)
 
 
 def _group(name: str) -> str:
-    for group, names in GROUPS.items():
-        if name in names:
+    """The first group one of whose patterns `name` contains; "other" (task and message
+    handling: RunTask, Receive mojo message, ...) otherwise."""
+    for group, patterns in GROUPS:
+        if any(p in name for p in patterns):
             return group
     return "other"
 
