@@ -445,7 +445,9 @@ def skills_section() -> list[str]:
               f" (+{http['worker_growth_mib']} MiB; target ≤ {TARGETS['engine_mib']:g} MiB:"
               f" {_met(http['worker_growth_mib'] <= TARGETS['engine_mib'])}),"
               f" {rss['after_all_calls']} MiB after all calls. The first suggestion of a worker"
-              f" took {http['first_suggestion_seconds']} s (the engine is built on first use)."]
+              f" took {http['first_suggestion_seconds']} s (measured with SKILLS_WARM=0, so"
+              " the first suggestion builds the engine; a served worker builds it in the"
+              " background from its first request on)."]
     ablation = common.read_result("skills-ablation")
     if ablation:
         lines += ["", "**Ablation** (`python -m bench.skills --ablation`,"

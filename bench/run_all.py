@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in turn, then the results section of docs/PERFORMANCE.md.
 
 Each benchmark runs in its own process (a clean interpreter and its own throw-away
-PostgreSQL), one after another so they never compete for the cores. Takes about 16 minutes,
+PostgreSQL), one after another so they never compete for the cores. Takes about 25 minutes,
 most of it generating the 1,000,000-row table and the comparison with the Next.js peer (which
 needs Node.js and npm). `python -m bench.run_all http browser` runs only those; the report is
 rewritten from whatever results exist.
