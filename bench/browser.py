@@ -21,6 +21,8 @@ in with the session cookie of a real login, on a portfolio of 50 artifacts.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from playwright.sync_api import sync_playwright
 
@@ -116,16 +118,22 @@ def cold_load(browser, served) -> dict:
     }
 
 
-def key_latencies(browser, served) -> dict:
-    """Key-to-focus timings, with the time of each htmx event between key and focus."""
+def first_row_focused(browser, served):
+    """A new signed-in context on /portfolio with the in-page PROBE installed and the first
+    row focused; return (context, page, the row's id)."""
     context = browser.new_context()
     context.add_cookies(_cookie(served, served.base))
     page = context.new_page()
     page.goto(served.base + "/portfolio", wait_until="networkidle")
     page.evaluate(PROBE)
     row_id = page.locator("#artifacts li.artifact").first.get_attribute("id")
-    row = page.locator(f"#{row_id}")
-    row.focus()
+    page.locator(f"#{row_id}").focus()
+    return context, page, row_id
+
+
+def key_latencies(browser, served) -> dict:
+    """Key-to-focus timings, with the time of each htmx event between key and focus."""
+    context, page, row_id = first_row_focused(browser, served)
     edit_ms, save_ms, dwelt = [], [], []
     for i in range(TRIES):
         if i % 2 == 0:
@@ -165,16 +173,23 @@ def _stats(measures: list[dict]) -> dict:
             "max_ms": round(max(totals), 1), "median_ms_from_key_to": phases}
 
 
-def run() -> dict:
+@contextmanager
+def served_browser() -> Iterator[tuple[object, object]]:
+    """The app under gunicorn (bench/server.py) and the system Chromium: (served, browser)."""
     if not os.path.exists(CHROMIUM):
         raise SystemExit(f"no Chromium at {CHROMIUM}: install it or set CHROMIUM_PATH")
     with served_app() as served, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            result = {"chromium": browser.version, "cold_load": cold_load(browser, served),
-                      **key_latencies(browser, served)}
+            yield served, browser
         finally:
             browser.close()
+
+
+def run() -> dict:
+    with served_browser() as (served, browser):
+        result = {"chromium": browser.version, "cold_load": cold_load(browser, served),
+                  **key_latencies(browser, served)}
     common.write_result("browser", result)
     return result
 

@@ -19,15 +19,11 @@ milliseconds above bench/browser.py's; it is the split that this benchmark is fo
 from __future__ import annotations
 
 import json
-import os
 import statistics
 from collections import defaultdict
 
-from playwright.sync_api import sync_playwright
-
 from bench import common
-from bench.browser import CHROMIUM, DWELL_MS, ELAPSED, LAUNCH_ARGS, PROBE, TIMEOUT_MS, _cookie
-from bench.server import served_app
+from bench.browser import DWELL_MS, ELAPSED, TIMEOUT_MS, first_row_focused, served_browser
 
 ROUNDS = 15
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute",
@@ -140,13 +136,7 @@ STEPS = ["e-down", "title-focus", "save-down", "row-focus"]
 
 
 def rounds(browser, served) -> list[dict]:
-    context = browser.new_context()
-    context.add_cookies(_cookie(served, served.base))
-    page = context.new_page()
-    page.goto(served.base + "/portfolio", wait_until="networkidle")
-    page.evaluate(PROBE)
-    row_id = page.locator("#artifacts li.artifact").first.get_attribute("id")
-    page.locator(f"#{row_id}").focus()
+    context, page, row_id = first_row_focused(browser, served)
     results = []
     for _ in range(ROUNDS):
         page.evaluate(MARKS, [row_id])
@@ -183,15 +173,9 @@ def _median_split(steps: list[dict]) -> dict:
 
 
 def run() -> dict:
-    if not os.path.exists(CHROMIUM):
-        raise SystemExit(f"no Chromium at {CHROMIUM}: install it or set CHROMIUM_PATH")
-    with served_app() as served, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            found = rounds(browser, served)
-            version = browser.version
-        finally:
-            browser.close()
+    with served_browser() as (served, browser):
+        found = rounds(browser, served)
+        version = browser.version
     result = {"chromium": version, "rounds": ROUNDS, "dwell_ms": DWELL_MS,
               "edit": _median_split([r["edit"] for r in found]),
               "save": _median_split([r["save"] for r in found])}
