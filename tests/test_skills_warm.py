@@ -58,3 +58,21 @@ def test_skills_warm_0_leaves_it_to_the_first_use(runtime_url):
         print("ok")
     """, SKILLS_WARM="0") == "ok"
 
+
+
+def test_first_requests_at_once_start_one_build():
+    assert _run("""
+        import threading
+        from workhistory import skills
+        barrier = threading.Barrier(8)
+        found = []
+        def first_request():
+            barrier.wait()
+            found.append(skills.warm_in_background())
+        callers = [threading.Thread(target=first_request) for _ in range(8)]
+        for c in callers: c.start()
+        for c in callers: c.join()
+        assert len({id(t) for t in found}) == 1, found
+        found[0].join(60)
+        print("ok")
+    """) == "ok"

@@ -1,12 +1,12 @@
 """Skill suggestions from text against the ESCO catalog: pure Python, numpy and PyStemmer.
 
 `get_engine()` is the process's one `SkillEngine` (engine.py), built once (about two seconds
-and 50 MiB) and shared by every thread. Not at import: `warm_in_background()` builds it in a
+and 60 MiB) and shared by every thread. Not at import: `warm_in_background()` builds it in a
 thread of its own, which the app starts on a process's first request (SKILLS_WARM, on unless
-set to 0; the tests turn it off), so the first edit form's suggestions do not wait two seconds and
-hold a worker while they do (bench/browser.py saw a save queue behind that first suggestion
-for 1.6 s). The engine is immutable once built, so `suggest()` needs no lock. No Flask and no
-SQL here.
+set to 0; the tests turn it off), so the first edit form's suggestions do not wait two
+seconds and hold a worker while they do (bench/browser.py saw a save queue behind that first
+suggestion for 1.6 s). The engine is immutable once built, so `suggest()` needs no lock. No
+Flask and no SQL here.
 
 The catalog file is also what `db upgrade` loads into PostgreSQL (workhistory/data/catalog.py),
 so the engine and the `skills` table hold the same ESCO version. Provenance, licences and
@@ -41,6 +41,7 @@ def get_engine() -> SkillEngine:
 
 
 _warming: tuple[int, threading.Thread] | None = None  # (pid, thread) of this process's build
+_warming_lock = threading.Lock()  # threaded servers: two first requests start one build
 
 
 def warm_in_background() -> threading.Thread:
@@ -53,11 +54,15 @@ def warm_in_background() -> threading.Thread:
     thread inside numpy's C++ code, which aborts the process ("terminate called without an
     active exception", seen when a benchmark exited early)."""
     global _warming
-    if _warming is None or _warming[0] != os.getpid():
-        thread = threading.Thread(target=get_engine, name="skills-warm")
-        thread.start()
-        _warming = (os.getpid(), thread)
-    return _warming[1]
+    warming = _warming
+    if warming is not None and warming[0] == os.getpid():
+        return warming[1]  # every request after the first: no lock taken
+    with _warming_lock:
+        if _warming is None or _warming[0] != os.getpid():
+            thread = threading.Thread(target=get_engine, name="skills-warm")
+            thread.start()
+            _warming = (os.getpid(), thread)
+        return _warming[1]
 
 
 def suggest(title: str, description: str, exclude=(), limit: int = JSON_LIMIT) -> list[Suggestion]:

@@ -545,7 +545,6 @@ _default_lock = threading.Lock()
 _default: SkillEngine | None = None
 
 
-
 def default_engine() -> SkillEngine:
     """Process-wide engine over the files in ``data/`` beside this module (built once)."""
     global _default
