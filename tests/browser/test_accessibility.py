@@ -15,6 +15,15 @@ BLOCKING = {"serious", "critical"}
 
 
 def assert_no_serious_violations(page: Page, state: str) -> None:
+    """Audit ``page`` once every running CSS transition has ended.
+
+    axe computes contrast from the colours it sees, so a toast caught half-way through its
+    0.3 s fade-in reads as low contrast (a flaky failure CI met); the end state is what a
+    user reads and what is audited.
+    """
+    page.evaluate(
+        "() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))"
+    )
     results = AXE.run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
     report = [
