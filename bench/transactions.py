@@ -6,17 +6,22 @@ simple-query message, then the statement, then `COMMIT`: three round trips. psyc
 transaction (what `workhistory.data.db.Database` uses now) sends `BEGIN` on its own, then the
 context, the statement and `COMMIT`: four. The pool's `check=ConnectionPool.check_connection`,
 which the app replaces by retrying a dead connection found when entering the context, would add
-a ping on every checkout: five.
+a ping on every checkout: five. psycopg's pipeline mode sends BEGIN, the context, the statement
+and COMMIT together and reads their results after one sync: one.
 
 Each variant runs the same unit of work (enter the context, read one user's 50 artifacts in
 page order, commit) on its own pool of one connection to the same server, interleaved in
 ROUNDS rounds of CALLS calls so that drift on the machine hits both alike. Reported: the median
 and p95 per transaction over all calls, and the ratio of medians within each round (median
-over rounds). Results in bench/out/transactions.json.
+over rounds). Then the same variants with CLIENTS processes at once, the way the app's two sync
+workers load two cores shared with PostgreSQL: units per second, the clients' own CPU per unit,
+and the ratio within each round. Results in bench/out/transactions.json.
 """
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import statistics
 import time
 from contextlib import contextmanager
@@ -31,6 +36,9 @@ from workhistory.data.db import ENTER_CONTEXT, Database
 
 ROUNDS = 10
 CALLS = 300
+CLIENTS = 2
+CLIENT_SECONDS = 3
+CONCURRENT_ROUNDS = 5
 # The page's statement, exactly as list_artifacts sends it with no search or filter.
 LIST = search.statement(search.NO_FILTERS, artifacts.COLUMNS, artifacts.LABELS,
                         purge=artifacts._PURGE)
@@ -87,18 +95,91 @@ def psycopg_transaction(url: str, actor, check: bool):
     return pool, unit
 
 
+def pipelined(url: str, actor):
+    """psycopg's pipeline mode: BEGIN, the context, the statement and COMMIT sent together,
+    their results read after one sync: one round trip."""
+    pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
+                          kwargs={"row_factory": dict_row})
+    args = (str(actor.tenant_id), str(actor.user_id))
+    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
+
+    def unit():
+        with pool.connection() as conn:
+            with conn.pipeline(), conn.transaction():
+                conn.execute(ENTER_CONTEXT, args)
+                cur = conn.execute(LIST, params)
+            rows = cur.fetchall()
+        assert len(rows) == artifacts.LIMIT
+
+    return pool, unit
+
+
+BASE = "hand-written (BEGIN with the context)"
+VARIANTS = {
+    BASE: hand_written,
+    "psycopg conn.transaction()": functools.partial(psycopg_transaction, check=False),
+    "psycopg conn.transaction() + pool check": functools.partial(psycopg_transaction,
+                                                                 check=True),
+    "psycopg pipeline mode (one round trip)": pipelined,
+}
+
+
 @contextmanager
 def _pools(url: str, actor):
-    made = {
-        "hand-written (BEGIN with the context)": hand_written(url, actor),
-        "psycopg conn.transaction()": psycopg_transaction(url, actor, check=False),
-        "psycopg conn.transaction() + pool check": psycopg_transaction(url, actor, check=True),
-    }
+    made = {name: factory(url, actor) for name, factory in VARIANTS.items()}
     try:
         yield {name: unit for name, (_pool, unit) in made.items()}
     finally:
         for pool, _unit in made.values():
             pool.close()
+
+
+def _client(factory, url, actor, start, out) -> None:
+    """One of CLIENTS processes: its own pool, warmed, then as many units as fit in
+    CLIENT_SECONDS from the common start; reports the count and its own CPU seconds."""
+    pool, unit = factory(url, actor)
+    try:
+        common.sample(unit, runs=0, warmup=50)
+        start.wait()
+        cpu, end, calls = time.process_time(), time.monotonic() + CLIENT_SECONDS, 0
+        while time.monotonic() < end:
+            unit()
+            calls += 1
+        out.put((calls, time.process_time() - cpu))
+    finally:
+        pool.close()
+
+
+def _concurrent(url: str, actor) -> dict[str, dict[str, float]]:
+    """Units per second with CLIENTS processes at once (as many as the app's sync workers),
+    each variant in turn, CONCURRENT_ROUNDS interleaved rounds: on two cores shared with the
+    server, a round trip saved is also a hand-over of the CPU saved, which one client at a
+    time does not show."""
+    ctx = multiprocessing.get_context("fork")
+    rates: dict[str, list[float]] = {}
+    cpu_us: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for _ in range(CONCURRENT_ROUNDS):
+        rate = {}
+        for name, factory in VARIANTS.items():
+            start, out = ctx.Barrier(CLIENTS), ctx.Queue()
+            procs = [ctx.Process(target=_client, args=(factory, url, actor, start, out))
+                     for _ in range(CLIENTS)]
+            for proc in procs:
+                proc.start()
+            results = [out.get(timeout=60) for _ in procs]
+            for proc in procs:
+                proc.join()
+            calls = sum(r[0] for r in results)
+            rate[name] = calls / CLIENT_SECONDS
+            rates.setdefault(name, []).append(rate[name])
+            cpu_us.setdefault(name, []).append(sum(r[1] for r in results) / calls * 1e6)
+        for name, value in rate.items():
+            ratios.setdefault(name, []).append(value / rate[BASE])
+    return {name: {"units_per_s": round(statistics.median(rates[name]), 1),
+                   "client_cpu_us_per_unit": round(statistics.median(cpu_us[name]), 1),
+                   "median_ratio_to_hand_written": round(statistics.median(ratios[name]), 3)}
+            for name in VARIANTS}
 
 
 def main() -> None:
@@ -115,7 +196,7 @@ def main() -> None:
                     taken = common.sample(unit, runs=CALLS, warmup=5)
                     times.setdefault(name, []).extend(taken)
                     medians[name] = statistics.median(taken)
-                base = medians["hand-written (BEGIN with the context)"]
+                base = medians[BASE]
                 for name, value in medians.items():
                     ratios.setdefault(name, []).append(value / base)
         result = {
@@ -127,11 +208,18 @@ def main() -> None:
                        "median_ratio_to_hand_written": round(statistics.median(ratios[name]), 3)}
                 for name, taken in times.items()
             },
+            "clients_at_once": CLIENTS,
+            "concurrent": _concurrent(url, actor),
         }
     path = common.write_result("transactions", result)
     for name, figures in result["variants"].items():
         print(f"{name:45} median {figures['median_ms']:.3f} ms  p95 {figures['p95_ms']:.3f} ms"
               f"  x{figures['median_ratio_to_hand_written']:.3f}")
+    print(f"{CLIENTS} clients at once:")
+    for name, figures in result["concurrent"].items():
+        print(f"{name:45} {figures['units_per_s']:.0f}/s  client CPU "
+              f"{figures['client_cpu_us_per_unit']:.0f} us  "
+              f"x{figures['median_ratio_to_hand_written']:.3f}")
     print(f"written to {path.relative_to(common.ROOT)}")
 
 
