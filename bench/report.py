@@ -57,6 +57,13 @@ def _machine_line(r: dict) -> str:
             f" {r['postgresql'].split(' on ')[0]}")
 
 
+def _table_opening(r: dict, intro: str, header: str) -> list[str]:
+    """When it ran, what it measured, and a table's header row with its alignment row (every
+    column right-aligned but the first)."""
+    columns = header.count("|") - 1
+    return [_when(r), "", intro, "", header, "|---|" + "---:|" * (columns - 1)]
+
+
 def machine_section() -> list[str]:
     results = [common.read_result(n)
                for n in ("http", "scale", "browser", "roundtrips", "search")]
@@ -123,12 +130,12 @@ def servers_section() -> list[str]:
     r = common.read_result("http-servers")
     if not r:
         return ["Not run yet (`python -m bench.http --servers`)."]
-    lines = [_when(r), "", f"All configurations serve one database at once and are measured in"
-             f" turn, round after round; wrk {r['wrk']}; medians over rounds; each ratio is to"
-             " the same server's /healthz in the same round.", "",
-             "| server | /healthz req/s | page req/s | page / healthz | page p99 ms |"
-             " PATCH req/s | PATCH / healthz | PATCH p99 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = _table_opening(
+        r, f"All configurations serve one database at once and are measured in turn, round"
+        f" after round; wrk {r['wrk']}; medians over rounds; each ratio is to the same"
+        " server's /healthz in the same round.",
+        "| server | /healthz req/s | page req/s | page / healthz | page p99 ms |"
+        " PATCH req/s | PATCH / healthz | PATCH p99 ms |")
     for label, m in r["median"].items():
         h, pg, pa = m["healthz"], m["portfolio"], m["patch"]
         lines.append(f"| {label} | {h['rps']:,.0f} | {pg['rps']:,.0f} |"
@@ -192,6 +199,27 @@ def roundtrips_section() -> list[str]:
     lines += ["", f"Target, at most two SQL statements per request: {_met(ok)} (all but the"
               " stale-version conflict, which reads the saved row back: three). On the wire each"
               f" transaction adds {wire}."]
+    return lines
+
+
+def transactions_section() -> list[str]:
+    r = common.read_result("transactions")
+    if not r:
+        return ["Not run yet (`python -m bench.transactions`)."]
+    lines = _table_opening(
+        r, f"The page's read with its context, on one-connection pools: one client"
+        f" ({r['rounds']} interleaved rounds of {r['calls_per_round']} calls), then"
+        f" {r['clients_at_once']} client processes at once. Ratios are medians of per-round"
+        " ratios to the hand-written BEGIN (time at one client: above 1 is slower; units per"
+        " second at once: above 1 is faster).",
+        "| variant | one client: median ms | p95 ms | ratio | at once: units/s"
+        " | client CPU µs/unit | ratio |")
+    for name, one in r["variants"].items():
+        many = r["concurrent"][name]
+        lines.append(f"| {name} | {one['median_ms']:.3f} | {one['p95_ms']:.3f}"
+                     f" | {one['median_ratio_to_hand_written']:.3f}"
+                     f" | {many['units_per_s']:,.0f} | {many['client_cpu_us_per_unit']:.0f}"
+                     f" | {many['median_ratio_to_hand_written']:.3f} |")
     return lines
 
 
@@ -468,6 +496,7 @@ SECTIONS = (
     ("Machine", machine_section), ("HTTP under gunicorn", http_section),
     ("Server configurations", servers_section),
     ("Scale: 1,000 vs 1,000,000 rows", scale_section), ("Round trips", roundtrips_section),
+    ("Transactions", transactions_section),
     ("Browser", browser_section), ("Profiles", profile_section),
     ("Compared with the Next.js peer", peer_report.section),
     ("Skill suggestions and autocomplete", skills_section),

@@ -17,6 +17,7 @@ from bench import common, report
 
 BENCHMARKS = {
     "roundtrips": ["bench.roundtrips"],
+    "transactions": ["bench.transactions"],  # BEGIN by hand, psycopg's, pipeline mode
     "http": ["bench.http"],
     "http-servers": ["bench.http", "--servers"],  # worker class and count, granian
     "profile": ["bench.profile", "portfolio"],
