@@ -874,6 +874,10 @@
 
   function onDialogClose(event) {
     if (!confirmed || event.target !== confirmed.dialog) { return; }
+    // A close event is a queued task: the one from a dialog closed just before it was opened
+    // again can arrive after the new question was asked. The dialog is open then, and the
+    // answer still to come belongs to the new question.
+    if (event.target.open) { return; }
     var pending = confirmed;
     confirmed = null;
     // The browser has already returned focus to the opener (the row, a field, a button).
