@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import statistics
+import tempfile
 import time
 from contextlib import contextmanager
 
@@ -96,18 +97,22 @@ def psycopg_transaction(url: str, actor, check: bool):
 
 
 def pipelined(url: str, actor):
-    """psycopg's pipeline mode: BEGIN, the context, the statement and COMMIT sent together,
-    their results read after one sync: one round trip."""
+    """psycopg's pipeline mode: BEGIN, the context, the statement and COMMIT queued, their
+    results read after one sync: one round trip. On an autocommit connection with BEGIN and
+    COMMIT as statements: `conn.transaction()` inside a pipeline waits for its BEGIN and its
+    COMMIT each (four round trips, the libpq trace shows)."""
     pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
-                          kwargs={"row_factory": dict_row})
+                          kwargs={"row_factory": dict_row, "autocommit": True})
     args = (str(actor.tenant_id), str(actor.user_id))
     params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
 
     def unit():
         with pool.connection() as conn:
-            with conn.pipeline(), conn.transaction():
+            with conn.pipeline():
+                conn.execute("BEGIN")
                 conn.execute(ENTER_CONTEXT, args)
                 cur = conn.execute(LIST, params)
+                conn.execute("COMMIT")
             rows = cur.fetchall()
         assert len(rows) == artifacts.LIMIT
 
@@ -120,7 +125,7 @@ VARIANTS = {
     "psycopg conn.transaction()": functools.partial(psycopg_transaction, check=False),
     "psycopg conn.transaction() + pool check": functools.partial(psycopg_transaction,
                                                                  check=True),
-    "psycopg pipeline mode (one round trip)": pipelined,
+    "psycopg pipeline mode, one sync": pipelined,
 }
 
 
@@ -128,10 +133,25 @@ VARIANTS = {
 def _pools(url: str, actor):
     made = {name: factory(url, actor) for name, factory in VARIANTS.items()}
     try:
-        yield {name: unit for name, (_pool, unit) in made.items()}
+        yield made
     finally:
         for pool, _unit in made.values():
             pool.close()
+
+
+def _round_trips(pool: ConnectionPool, unit) -> int:
+    """The round trips one unit makes, counted, not assumed: the ReadyForQuery messages in a
+    libpq trace of the pool's one connection (a checkout ping included)."""
+    with pool.connection() as conn:
+        pass  # the pool's only connection, idle again: trace it while the unit runs
+    with tempfile.TemporaryFile("w+") as trace:
+        conn.pgconn.trace(trace.fileno())
+        try:
+            unit()
+        finally:
+            conn.pgconn.untrace()  # flushes the trace
+        trace.seek(0)
+        return sum("\tB\t" in line and "\tReadyForQuery" in line for line in trace)
 
 
 def _client(factory, url, actor, start, out) -> None:
@@ -187,9 +207,11 @@ def main() -> None:
         actor = _seed(url)
         times: dict[str, list[float]] = {}
         ratios: dict[str, list[float]] = {}
-        with _pools(url, actor) as units:
+        with _pools(url, actor) as made:
+            units = {name: unit for name, (_pool, unit) in made.items()}
             for unit in units.values():
                 common.sample(unit, runs=0, warmup=200)
+            trips = {name: _round_trips(pool, unit) for name, (pool, unit) in made.items()}
             for _ in range(ROUNDS):
                 medians = {}
                 for name, unit in units.items():
@@ -204,7 +226,7 @@ def main() -> None:
             "rounds": ROUNDS,
             "calls_per_round": CALLS,
             "variants": {
-                name: {**common.summarize(taken),
+                name: {**common.summarize(taken), "round_trips": trips[name],
                        "median_ratio_to_hand_written": round(statistics.median(ratios[name]), 3)}
                 for name, taken in times.items()
             },
@@ -213,8 +235,8 @@ def main() -> None:
         }
     path = common.write_result("transactions", result)
     for name, figures in result["variants"].items():
-        print(f"{name:45} median {figures['median_ms']:.3f} ms  p95 {figures['p95_ms']:.3f} ms"
-              f"  x{figures['median_ratio_to_hand_written']:.3f}")
+        print(f"{name:45} {figures['round_trips']} trips  median {figures['median_ms']:.3f} ms"
+              f"  p95 {figures['p95_ms']:.3f} ms  x{figures['median_ratio_to_hand_written']:.3f}")
     print(f"{CLIENTS} clients at once:")
     for name, figures in result["concurrent"].items():
         print(f"{name:45} {figures['units_per_s']:.0f}/s  client CPU "
