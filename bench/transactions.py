@@ -62,12 +62,19 @@ def _seed(url: str):
         db.close()
 
 
-def hand_written(url: str, actor):
-    """The first landing's protocol: BEGIN with the context, the statement, COMMIT."""
-    pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
-                          kwargs={"row_factory": dict_row, "autocommit": True})
+def _setup(url: str, actor, autocommit: bool, check=None):
+    """A variant's pool of one connection, the context's arguments and the page's
+    parameters."""
+    pool = ConnectionPool(url, min_size=1, max_size=1, open=True, check=check,
+                          kwargs={"row_factory": dict_row, "autocommit": autocommit})
     args = (str(actor.tenant_id), str(actor.user_id))
     params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
+    return pool, args, params
+
+
+def hand_written(url: str, actor):
+    """The first landing's protocol: BEGIN with the context, the statement, COMMIT."""
+    pool, args, params = _setup(url, actor, autocommit=True)
 
     def unit():
         with pool.connection() as conn:
@@ -81,11 +88,8 @@ def hand_written(url: str, actor):
 
 def psycopg_transaction(url: str, actor, check: bool):
     """psycopg's `conn.transaction()`, optionally with the pool checking each checkout."""
-    pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
-                          check=ConnectionPool.check_connection if check else None,
-                          kwargs={"row_factory": dict_row})
-    args = (str(actor.tenant_id), str(actor.user_id))
-    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
+    pool, args, params = _setup(url, actor, autocommit=False,
+                                check=ConnectionPool.check_connection if check else None)
 
     def unit():
         with pool.connection() as conn, conn.transaction():
@@ -101,10 +105,7 @@ def pipelined(url: str, actor):
     results read after one sync: one round trip. On an autocommit connection with BEGIN and
     COMMIT as statements: `conn.transaction()` inside a pipeline waits for its BEGIN and its
     COMMIT each (four round trips, the libpq trace shows)."""
-    pool = ConnectionPool(url, min_size=1, max_size=1, open=True,
-                          kwargs={"row_factory": dict_row, "autocommit": True})
-    args = (str(actor.tenant_id), str(actor.user_id))
-    params = {"tenant_id": actor.tenant_id, "user_id": actor.user_id, **LIST_PARAMS}
+    pool, args, params = _setup(url, actor, autocommit=True)
 
     def unit():
         with pool.connection() as conn:
