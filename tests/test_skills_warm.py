@@ -59,8 +59,9 @@ def test_skills_warm_0_leaves_it_to_the_first_use(runtime_url):
     """, SKILLS_WARM="0") == "ok"
 
 
-
 def test_first_requests_at_once_start_one_build():
+    """Eight threads released together (a threaded server's first requests) get one and the
+    same build thread: without the lock each could start its own two-second build."""
     assert _run("""
         import threading
         from workhistory import skills
